@@ -1,0 +1,108 @@
+#include "emit/rust_types.hpp"
+
+#include <map>
+
+#include "support/text.hpp"
+
+namespace kgen::emit {
+
+using model::CType;
+
+namespace {
+
+// Fixed-width kernel typedefs keep their Rust names (bindgen maps them to the
+// same primitive types).
+const std::map<std::string, std::string>& fixed_typedefs() {
+  static const std::map<std::string, std::string> m = {
+      {"u8", "u8"},   {"u16", "u16"},   {"u32", "u32"},   {"u64", "u64"},   {"s8", "i8"},
+      {"s16", "i16"}, {"s32", "i32"},   {"s64", "i64"},   {"__u8", "u8"},   {"__u16", "u16"},
+      {"__u32", "u32"}, {"__u64", "u64"}, {"__s8", "i8"}, {"__s16", "i16"}, {"__s32", "i32"},
+      {"__s64", "i64"}, {"uint8_t", "u8"}, {"uint16_t", "u16"}, {"uint32_t", "u32"}, {"uint64_t", "u64"},
+      {"int8_t", "i8"}, {"int16_t", "i16"}, {"int32_t", "i32"}, {"int64_t", "i64"}, {"size_t", "usize"},
+      {"ssize_t", "isize"}};
+  return m;
+}
+
+const std::map<std::string, std::string>& builtin_ints() {
+  static const std::map<std::string, std::string> m = {
+      {"char", "crate::ffi::c_char"},           {"signed char", "crate::ffi::c_schar"},
+      {"unsigned char", "crate::ffi::c_uchar"}, {"short", "crate::ffi::c_short"},
+      {"unsigned short", "crate::ffi::c_ushort"}, {"int", "crate::ffi::c_int"},
+      {"unsigned int", "crate::ffi::c_uint"},   {"long", "crate::ffi::c_long"},
+      {"unsigned long", "crate::ffi::c_ulong"}, {"long long", "crate::ffi::c_longlong"},
+      {"unsigned long long", "crate::ffi::c_ulonglong"}};
+  return m;
+}
+
+}  // namespace
+
+std::string ffi_type(const CType& t) {
+  switch (t.kind) {
+    case CType::Kind::Void: return "crate::ffi::c_void";
+    case CType::Kind::Bool: return "bool";
+    case CType::Kind::Int: {
+      if (auto it = fixed_typedefs().find(t.typedef_name); it != fixed_typedefs().end()) return it->second;
+      if (auto it = builtin_ints().find(t.builtin); it != builtin_ints().end()) return it->second;
+      return (t.is_signed ? "i" : "u") + std::to_string(t.bits);
+    }
+    case CType::Kind::Enum:
+      if (!t.typedef_name.empty()) return "bindings::" + t.typedef_name;
+      if (!t.tag.empty()) return "bindings::" + t.tag;
+      return (t.is_signed ? "i" : "u") + std::to_string(t.bits);
+    case CType::Kind::Record:
+      return "bindings::" + (t.tag.empty() ? t.typedef_name : t.tag);
+    case CType::Kind::Pointer: {
+      const CType& p = *t.pointee;
+      return std::string(p.is_const ? "*const " : "*mut ") + ffi_type(p);
+    }
+    case CType::Kind::Float: return "f64";
+    default: return "crate::ffi::c_void";
+  }
+}
+
+std::optional<IntShape> int_shape(const std::string& r) {
+  static const std::map<std::string, IntShape> m = {
+      {"u8", {false, 8}},   {"u16", {false, 16}}, {"u32", {false, 32}}, {"u64", {false, 64}},
+      {"i8", {true, 8}},    {"i16", {true, 16}},  {"i32", {true, 32}},  {"i64", {true, 64}},
+      {"usize", {false, 64}}, {"isize", {true, 64}},
+      {"crate::ffi::c_char", {true, 8}},   {"crate::ffi::c_schar", {true, 8}},
+      {"crate::ffi::c_uchar", {false, 8}}, {"crate::ffi::c_short", {true, 16}},
+      {"crate::ffi::c_ushort", {false, 16}}, {"crate::ffi::c_int", {true, 32}},
+      {"crate::ffi::c_uint", {false, 32}}, {"crate::ffi::c_long", {true, 64}},
+      {"crate::ffi::c_ulong", {false, 64}}, {"crate::ffi::c_longlong", {true, 64}},
+      {"crate::ffi::c_ulonglong", {false, 64}}};
+  auto it = m.find(r);
+  if (it == m.end()) return std::nullopt;
+  return it->second;
+}
+
+namespace {
+// The primitive a type name stands for, so that c_int and i32 compare equal.
+std::string primitive(const std::string& r) {
+  static const std::map<std::string, std::string> m = {
+      {"crate::ffi::c_char", "i8"},  {"crate::ffi::c_schar", "i8"},  {"crate::ffi::c_uchar", "u8"},
+      {"crate::ffi::c_short", "i16"}, {"crate::ffi::c_ushort", "u16"}, {"crate::ffi::c_int", "i32"},
+      {"crate::ffi::c_uint", "u32"}, {"crate::ffi::c_long", "isize"}, {"crate::ffi::c_ulong", "usize"},
+      {"crate::ffi::c_longlong", "i64"}, {"crate::ffi::c_ulonglong", "u64"}};
+  auto it = m.find(r);
+  return it == m.end() ? r : it->second;
+}
+
+bool is_pointer_sized(const std::string& prim) { return prim == "usize" || prim == "isize"; }
+}  // namespace
+
+std::string convert_int(const std::string& expr, const std::string& from, const std::string& to) {
+  std::string pf = primitive(from), pt = primitive(to);
+  if (pf == pt) return expr;
+  auto f = int_shape(pf), t = int_shape(pt);
+  if (!f || !t) return expr + " as " + to;
+  // core implements From for lossless integer conversions, except into the
+  // pointer-sized types from 32 bits and more.
+  bool lossless = (f->is_signed == t->is_signed && f->bits < t->bits) || (!f->is_signed && t->is_signed && f->bits < t->bits);
+  if (is_pointer_sized(pt) && f->bits > 16) lossless = false;
+  if (is_pointer_sized(pf)) lossless = false;
+  if (lossless) return to + "::from(" + expr + ")";
+  return expr + " as " + to;
+}
+
+}  // namespace kgen::emit

@@ -1,0 +1,360 @@
+#include "frontend/frontend.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "frontend/clang.hpp"
+#include "support/text.hpp"
+
+namespace kgen::frontend {
+
+using model::CType;
+
+namespace {
+
+constexpr const char* kInputName = "kgen-input.c";
+
+std::string input_path(const ParseOptions& o) {
+  return (std::filesystem::path(o.working_dir.empty() ? "." : o.working_dir) / kInputName).string();
+}
+
+std::vector<std::string> clang_args(const ParseOptions& o) {
+  std::vector<std::string> a = o.flags;
+  if (!o.working_dir.empty()) a.push_back("-working-directory=" + o.working_dir);
+  a.push_back("-ferror-limit=0");
+  a.push_back("-Wno-everything");
+  a.push_back("-fparse-all-comments");
+  return a;
+}
+
+bool is_int_kind(CXTypeKind k) {
+  switch (k) {
+    case CXType_Char_S: case CXType_SChar: case CXType_Char_U: case CXType_UChar:
+    case CXType_Short: case CXType_UShort: case CXType_Int: case CXType_UInt:
+    case CXType_Long: case CXType_ULong: case CXType_LongLong: case CXType_ULongLong:
+    case CXType_Int128: case CXType_UInt128:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_signed_kind(CXTypeKind k) {
+  switch (k) {
+    case CXType_Char_S: case CXType_SChar: case CXType_Short: case CXType_Int:
+    case CXType_Long: case CXType_LongLong: case CXType_Int128:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string decl_tag(CXType t) {
+  CXCursor d = clang_getTypeDeclaration(t);
+  if (clang_Cursor_isAnonymous(d)) return "";
+  std::string s = clang::take(clang_getCursorSpelling(d));
+  if (s.find("unnamed") != std::string::npos || s.find("anonymous") != std::string::npos) return "";
+  return s;
+}
+
+CType convert(CXType t);
+
+void fill_function(CType& out, CXType fn) {
+  out.kind = CType::Kind::Function;
+  out.ret = std::make_shared<CType>(convert(clang_getResultType(fn)));
+  int n = clang_getNumArgTypes(fn);
+  for (int i = 0; i < n; ++i) out.params.push_back({"", convert(clang_getArgType(fn, static_cast<unsigned>(i)))});
+  out.variadic = clang_isFunctionTypeVariadic(fn);
+}
+
+CType convert(CXType t) {
+  CType out;
+  out.spelling = clang::type_spelling(t);
+  out.is_const = clang_isConstQualifiedType(t);
+  if (t.kind == CXType_Elaborated) t = clang_Type_getNamedType(t);
+  if (t.kind == CXType_Typedef) out.typedef_name = clang::take(clang_getTypedefName(t));
+  CXType c = clang_getCanonicalType(t);
+  if (c.kind == CXType_Void) {
+    out.kind = CType::Kind::Void;
+  } else if (c.kind == CXType_Bool) {
+    out.kind = CType::Kind::Bool;
+    out.bits = 8;
+    out.builtin = "_Bool";
+  } else if (is_int_kind(c.kind)) {
+    out.kind = CType::Kind::Int;
+    out.is_signed = is_signed_kind(c.kind);
+    out.bits = static_cast<unsigned>(clang_Type_getSizeOf(c) * 8);
+    CXType unq = c;
+    out.builtin = clang::type_spelling(clang_getUnqualifiedType(unq));
+  } else if (c.kind == CXType_Float || c.kind == CXType_Double || c.kind == CXType_LongDouble) {
+    out.kind = CType::Kind::Float;
+  } else if (c.kind == CXType_Pointer) {
+    out.kind = CType::Kind::Pointer;
+    // Keep the sugared pointee so "u8 *" stays u8, not unsigned char.
+    CXType pt = clang_getPointeeType(t.kind == CXType_Pointer ? t : c);
+    out.pointee = std::make_shared<CType>(convert(pt));
+  } else if (c.kind == CXType_Record) {
+    out.kind = CType::Kind::Record;
+    out.tag = decl_tag(c);
+  } else if (c.kind == CXType_Enum) {
+    out.kind = CType::Kind::Enum;
+    out.tag = decl_tag(c);
+    CXType it = clang_getEnumDeclIntegerType(clang_getTypeDeclaration(c));
+    out.is_signed = is_signed_kind(clang_getCanonicalType(it).kind);
+    out.bits = static_cast<unsigned>(clang_Type_getSizeOf(c) * 8);
+  } else if (c.kind == CXType_FunctionProto || c.kind == CXType_FunctionNoProto) {
+    fill_function(out, c);
+  } else if (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray) {
+    out.kind = CType::Kind::Array;
+    out.pointee = std::make_shared<CType>(convert(clang_getArrayElementType(c)));
+    out.array_size = c.kind == CXType_ConstantArray ? clang_getArraySize(c) : -1;
+  }
+  return out;
+}
+
+bool has_attr(clang::Cursor c, CXCursorKind k) {
+  bool found = false;
+  c.each_child([&](clang::Cursor ch) {
+    if (ch.kind() == k) found = true;
+  });
+  return found;
+}
+
+class Collector {
+ public:
+  explicit Collector(model::CModel& m) : m_(m) {}
+
+  void top(clang::Cursor c) {
+    switch (c.kind()) {
+      case CXCursor_FunctionDecl: function(c); break;
+      case CXCursor_StructDecl:
+      case CXCursor_UnionDecl: record(c, ""); break;
+      case CXCursor_EnumDecl: enumeration(c, ""); break;
+      case CXCursor_TypedefDecl: typedef_decl(c); break;
+      case CXCursor_MacroDefinition: macro(c); break;
+      default: break;
+    }
+  }
+
+ private:
+  void function(clang::Cursor c) {
+    model::CFunction f;
+    f.name = c.spelling();
+    CXType ft = c.type();
+    f.ret = convert(clang_getResultType(ft));
+    f.variadic = clang_isFunctionTypeVariadic(ft);
+    int n = clang_Cursor_getNumArguments(c.c);
+    for (int i = 0; i < n; ++i) {
+      clang::Cursor a{clang_Cursor_getArgument(c.c, static_cast<unsigned>(i))};
+      f.params.push_back({a.spelling(), convert(a.type())});
+    }
+    bool is_static = clang_Cursor_getStorageClass(c.c) == CX_SC_Static;
+    f.is_static_inline = is_static && c.is_definition();
+    f.warn_unused_result = has_attr(c, CXCursor_WarnUnusedResultAttr);
+    f.loc = c.location();
+    f.doc = c.raw_comment();
+    auto it = m_.functions.find(f.name);
+    if (it == m_.functions.end()) {
+      m_.functions.emplace(f.name, std::move(f));
+    } else {
+      // Merge redeclarations: attributes and docs may sit on any of them.
+      auto& old = it->second;
+      old.warn_unused_result |= f.warn_unused_result;
+      if (old.doc.empty()) old.doc = f.doc;
+      if (f.is_static_inline) {
+        old.is_static_inline = true;
+        old.loc = f.loc;
+      }
+    }
+  }
+
+  void record(clang::Cursor c, std::string tag) {
+    if (tag.empty()) tag = decl_tag(c.type());
+    // Named nested definitions have file scope in C.
+    c.each_child([&](clang::Cursor ch) {
+      auto k = ch.kind();
+      if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl) && !decl_tag(ch.type()).empty()) record(ch, "");
+      if (k == CXCursor_EnumDecl) enumeration(ch, "");
+    });
+    if (tag.empty() || !c.is_definition()) {
+      if (!tag.empty() && !m_.records.count(tag)) {
+        model::CRecord r;
+        r.tag = tag;
+        r.is_union = c.kind() == CXCursor_UnionDecl;
+        r.loc = c.location();
+        m_.records.emplace(tag, std::move(r));
+      }
+      return;
+    }
+    model::CRecord r;
+    r.tag = tag;
+    r.is_union = c.kind() == CXCursor_UnionDecl;
+    r.complete = true;
+    r.loc = c.location();
+    r.doc = c.raw_comment();
+    c.each_child([&](clang::Cursor ch) {
+      if (ch.kind() != CXCursor_FieldDecl) return;
+      model::CField f;
+      f.name = ch.spelling();
+      f.type = convert(ch.type());
+      if (clang_Cursor_isBitField(ch.c)) f.bit_width = clang_getFieldDeclBitWidth(ch.c);
+      f.loc = ch.location();
+      f.doc = ch.raw_comment();
+      if (f.type.is_function_pointer()) {
+        // Parameter names live on the ParmDecl children of the field.
+        size_t i = 0;
+        ch.each_child([&](clang::Cursor p) {
+          if (p.kind() == CXCursor_ParmDecl && i < f.type.pointee->params.size())
+            f.type.pointee->params[i++].name = p.spelling();
+        });
+      }
+      r.fields.push_back(std::move(f));
+    });
+    m_.records[tag] = std::move(r);
+  }
+
+  void enumeration(clang::Cursor c, const std::string& typedef_name) {
+    std::string tag = decl_tag(c.type());
+    std::string key = tag.empty() ? typedef_name : tag;
+    if (key.empty()) key = "(anonymous)@" + c.location().str();
+    if (!c.is_definition()) return;
+    model::CEnum e;
+    e.tag = tag;
+    e.typedef_name = typedef_name;
+    e.loc = c.location();
+    e.doc = c.raw_comment();
+    CXType it = clang_getEnumDeclIntegerType(c.c);
+    e.is_signed = is_signed_kind(clang_getCanonicalType(it).kind);
+    e.bits = static_cast<unsigned>(clang_Type_getSizeOf(it) * 8);
+    c.each_child([&](clang::Cursor ch) {
+      if (ch.kind() != CXCursor_EnumConstantDecl) return;
+      model::CEnumConstant k;
+      k.name = ch.spelling();
+      k.value = clang_getEnumConstantDeclValue(ch.c);
+      k.loc = ch.location();
+      k.doc = ch.raw_comment();
+      m_.enum_of_constant[k.name] = key;
+      e.constants.push_back(std::move(k));
+    });
+    if (auto old = m_.enums.find(key); old != m_.enums.end() && e.typedef_name.empty())
+      e.typedef_name = old->second.typedef_name;
+    m_.enums[key] = std::move(e);
+  }
+
+  void typedef_decl(clang::Cursor c) {
+    std::string name = c.spelling();
+    CXType under = clang_getTypedefDeclUnderlyingType(c.c);
+    m_.typedefs[name] = convert(under);
+    CXType canon = clang_getCanonicalType(under);
+    CXCursor decl = clang_getTypeDeclaration(canon);
+    bool anon = decl_tag(canon).empty();
+    if (anon && canon.kind == CXType_Enum) enumeration({decl}, name);
+    if (anon && canon.kind == CXType_Record) record({decl}, name);
+    if (!anon && canon.kind == CXType_Enum) {
+      auto it = m_.enums.find(decl_tag(canon));
+      if (it != m_.enums.end() && it->second.typedef_name.empty()) it->second.typedef_name = name;
+    }
+  }
+
+  void macro(clang::Cursor c) {
+    if (clang_Cursor_isMacroBuiltin(c.c)) return;
+    model::CMacro mac;
+    mac.loc = c.location();
+    if (mac.loc.file.empty()) return;  // command-line definitions
+    auto toks = c.tokens();
+    if (toks.empty()) return;
+    mac.name = toks[0];
+    size_t i = 1;
+    mac.function_like = clang_Cursor_isMacroFunctionLike(c.c);
+    if (mac.function_like && i < toks.size() && toks[i] == "(") {
+      for (++i; i < toks.size() && toks[i] != ")"; ++i)
+        if (toks[i] != ",") mac.params.push_back(toks[i]);
+      ++i;
+    }
+    std::vector<std::string> body(toks.begin() + static_cast<long>(std::min(i, toks.size())), toks.end());
+    mac.body = text::join(body, " ");
+    m_.macros[mac.name] = std::move(mac);
+  }
+
+  model::CModel& m_;
+};
+
+unsigned parse_options() {
+  return CXTranslationUnit_DetailedPreprocessingRecord | CXTranslationUnit_SkipFunctionBodies |
+         CXTranslationUnit_KeepGoing;
+}
+
+}  // namespace
+
+std::string input_file_text(const ParseOptions& opts) {
+  std::string s = "/* Synthetic translation unit written by kgen. */\n";
+  for (const auto& h : opts.headers) {
+    if (!h.empty() && h[0] == '/')
+      s += "#include \"" + h + "\"\n";
+    else
+      s += "#include <" + h + ">\n";
+  }
+  return s;
+}
+
+model::CModel parse(const ParseOptions& opts) {
+  clang::Index index;
+  std::string main = input_path(opts);
+  clang::TranslationUnit tu(index, main, clang_args(opts), {{main, input_file_text(opts)}}, parse_options());
+  auto errs = tu.errors();
+  if (!errs.empty()) {
+    Diagnostics d;
+    for (auto& e : errs)
+      d.error(e.loc, "header does not parse: " + e.message,
+              "check that the kernel tree is configured (make LLVM=1 olddefconfig prepare) and that the "
+              "spec's headers exist in it");
+    d.throw_if_errors("parse");
+  }
+  model::CModel m;
+  m.main_headers = opts.headers;
+  Collector col(m);
+  tu.root().each_child([&](clang::Cursor c) { col.top(c); });
+  spdlog::debug("parsed {} functions, {} records, {} enums, {} macros", m.functions.size(), m.records.size(),
+                m.enums.size(), m.macros.size());
+  return m;
+}
+
+void evaluate_macros(model::CModel& m, const ParseOptions& opts, const std::vector<std::string>& names) {
+  std::string text = input_file_text(opts);
+  std::vector<std::string> probed;
+  for (const auto& n : names) {
+    auto it = m.macros.find(n);
+    if (it == m.macros.end() || it->second.function_like || it->second.body.empty()) continue;
+    if (it->second.body[0] == '"') continue;
+    text += "static const __typeof__((" + n + ")) __kgen_probe_" + std::to_string(probed.size()) + " = (" + n +
+            ");\n";
+    probed.push_back(n);
+  }
+  if (probed.empty()) return;
+  clang::Index index;
+  std::string main = input_path(opts);
+  clang::TranslationUnit tu(index, main, clang_args(opts), {{main, text}},
+                            CXTranslationUnit_SkipFunctionBodies | CXTranslationUnit_KeepGoing);
+  tu.root().each_child([&](clang::Cursor c) {
+    if (c.kind() != CXCursor_VarDecl) return;
+    std::string name = c.spelling();
+    if (!text::starts_with(name, "__kgen_probe_")) return;
+    size_t idx = std::stoul(name.substr(13));
+    CXEvalResult r = clang_Cursor_Evaluate(c.c);
+    if (!r) return;
+    if (clang_EvalResult_getKind(r) == CXEval_Int) {
+      model::MacroValue v;
+      v.is_unsigned = clang_EvalResult_isUnsignedInt(r);
+      v.value = v.is_unsigned ? static_cast<long long>(clang_EvalResult_getAsUnsigned(r))
+                              : clang_EvalResult_getAsLongLong(r);
+      CXType t = clang_getCanonicalType(c.type());
+      v.bits = static_cast<unsigned>(clang_Type_getSizeOf(t) * 8);
+      v.is_signed_type = is_signed_kind(t.kind);
+      m.macros[probed[idx]].value = v;
+    }
+    clang_EvalResult_dispose(r);
+  });
+}
+
+}  // namespace kgen::frontend

@@ -1,0 +1,29 @@
+// Stage 1: parse headers with libclang into the C model.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model/cmodel.hpp"
+#include "support/diag.hpp"
+
+namespace kgen::frontend {
+
+struct ParseOptions {
+  std::vector<std::string> headers;  // as written in #include <...>, or absolute paths
+  std::vector<std::string> flags;    // compile flags (the tree's own, for a kernel)
+  std::string working_dir;           // relative paths in flags are relative to this
+};
+
+// Parses the headers. A header that does not parse is an error with its
+// location: every parse error is reported and Error is thrown.
+model::CModel parse(const ParseOptions& opts);
+
+// Evaluates the object-like macros `names` as integer constant expressions in
+// a second parse (the preprocessor alone cannot: BIT(3), (1 << 4) | FOO, ...).
+// Macros that are not integer constants keep value == nullopt.
+void evaluate_macros(model::CModel& m, const ParseOptions& opts, const std::vector<std::string>& names);
+
+// Exposed for tests: the text of the synthetic main file.
+std::string input_file_text(const ParseOptions& opts);
+
+}  // namespace kgen::frontend

@@ -1,0 +1,128 @@
+// The C model: what the frontend saw in the headers, independent of libclang.
+// It is built once per parse and then only read (frozen), as in bindgen.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/diag.hpp"
+
+namespace kgen::model {
+
+struct CParam;
+
+struct CType {
+  enum class Kind { Void, Bool, Int, Float, Pointer, Record, Enum, Function, Array, Other };
+  Kind kind = Kind::Other;
+  std::string spelling;      // as written, e.g. "u16", "const struct phy_tdr_config *"
+  std::string typedef_name;  // outermost typedef the type is spelled with ("u16", "irqreturn_t")
+  std::string tag;           // record/enum tag, without "struct "/"enum "
+  bool is_const = false;
+  // Int/Bool/Enum: size and signedness of the canonical type.
+  bool is_signed = false;
+  unsigned bits = 0;
+  std::string builtin;  // canonical builtin spelling for ints ("int", "unsigned short", "unsigned long")
+  std::shared_ptr<CType> pointee;  // Pointer, Array (element)
+  long long array_size = -1;
+  // Function (prototype, also the pointee of a function pointer).
+  std::shared_ptr<CType> ret;
+  std::vector<CParam> params;
+  bool variadic = false;
+
+  bool is_pointer() const { return kind == Kind::Pointer; }
+  bool is_function_pointer() const {
+    return kind == Kind::Pointer && pointee && pointee->kind == Kind::Function;
+  }
+  // The C spelling suitable for a declaration of a variable named `name`.
+  std::string declare(const std::string& name) const;
+};
+
+struct CParam {
+  std::string name;
+  CType type;
+};
+
+struct CFunction {
+  std::string name;
+  CType ret;
+  std::vector<CParam> params;
+  bool variadic = false;
+  bool is_static_inline = false;  // static (inline) definition in a header
+  bool warn_unused_result = false;
+  Location loc;
+  std::string doc;  // raw comment text attached by clang, if any
+};
+
+struct CField {
+  std::string name;
+  CType type;
+  int bit_width = -1;  // -1: not a bitfield
+  Location loc;
+  std::string doc;
+};
+
+struct CRecord {
+  std::string tag;
+  bool is_union = false;
+  bool complete = false;
+  std::vector<CField> fields;
+  Location loc;
+  std::string doc;
+  const CField* field(const std::string& name) const;
+  bool is_ops_table() const;  // every named member is a function pointer, or most of them are
+};
+
+struct CEnumConstant {
+  std::string name;
+  long long value = 0;
+  Location loc;
+  std::string doc;
+};
+
+struct CEnum {
+  std::string tag;           // may be empty for an anonymous enum
+  std::string typedef_name;  // "phy_interface_t" for typedef enum {...} phy_interface_t
+  std::vector<CEnumConstant> constants;
+  bool is_signed = false;
+  unsigned bits = 32;
+  Location loc;
+  std::string doc;
+};
+
+struct MacroValue {
+  long long value = 0;
+  bool is_unsigned = false;
+  unsigned bits = 32;  // width of the expression's type
+  bool is_signed_type = true;
+};
+
+struct CMacro {
+  std::string name;
+  bool function_like = false;
+  std::vector<std::string> params;
+  std::string body;  // tokens joined by single spaces
+  Location loc;
+  std::optional<MacroValue> value;  // set for object-like integer constant expressions
+};
+
+struct CModel {
+  std::map<std::string, CFunction> functions;
+  std::map<std::string, CRecord> records;  // by tag
+  std::map<std::string, CEnum> enums;      // by tag, or by typedef name when anonymous
+  std::map<std::string, std::string> enum_of_constant;  // constant name -> key in enums
+  std::map<std::string, CMacro> macros;
+  std::map<std::string, CType> typedefs;  // name -> underlying type
+  std::vector<std::string> main_headers;  // the headers that were asked for
+
+  const CFunction* function(const std::string& n) const;
+  const CRecord* record(const std::string& tag) const;
+  const CEnum* enumeration(const std::string& name) const;  // tag or typedef name
+  const CMacro* macro(const std::string& n) const;
+  // Names that look like `name` (same prefix, edit distance), for "did you mean".
+  std::vector<std::string> similar_names(const std::string& name) const;
+};
+
+}  // namespace kgen::model

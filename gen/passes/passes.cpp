@@ -1,0 +1,499 @@
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <sstream>
+
+#include "passes/plan.hpp"
+#include "support/text.hpp"
+
+namespace kgen::passes {
+
+using model::CType;
+using spec::Returns;
+
+size_t PlannedOps::wired() const {
+  size_t n = 0;
+  for (const auto& c : callbacks) n += c.spec != nullptr;
+  return n;
+}
+
+const std::vector<PassInfo>& pass_list() {
+  static const std::vector<PassInfo> l = {
+      {"resolve-types", "every type, field and method of the spec names something in the headers"},
+      {"resolve-enums", "enums and their variants exist; macro-built enums evaluate"},
+      {"resolve-constants", "constant groups evaluate and fit their Rust type"},
+      {"resolve-ops", "ops tables: each callback is wired or excluded with a reason; every field is initialized"},
+      {"resolve-registration", "registration functions, device ids and the module macro"},
+      {"conventions", "return conventions (errno, value, ERR_PTR, void, bool) match the C types"},
+      {"helpers", "static inline functions the safe layer calls get a rust_helper_*"},
+      {"docs", "kernel-doc for every wrapped function and callback"},
+  };
+  return l;
+}
+
+namespace {
+
+std::string strip_tag(const std::string& c, const char* kw) {
+  std::string p = std::string(kw) + " ";
+  return text::starts_with(c, p) ? c.substr(p.size()) : c;
+}
+
+std::string did_you_mean(const model::CModel& m, const std::string& name) {
+  auto s = m.similar_names(name);
+  return s.empty() ? "check the spelling against the headers listed in 'headers'"
+                   : "did you mean '" + text::join(s, "', '") + "'?";
+}
+
+class Runner {
+ public:
+  Runner(const spec::Spec& s, const model::CModel& m, const DocSources& docs, Plan& p)
+      : s_(s), m_(m), docs_(docs), p_(p) {}
+
+  void resolve_types() {
+    for (const auto& t : s_.types) {
+      std::string tag = strip_tag(t.c, "struct");
+      const model::CRecord* r = m_.record(tag);
+      if (!r || !r->complete) {
+        d_.error(t.loc, "unknown C struct '" + t.c + "' for type " + t.rust, did_you_mean(m_, tag));
+        continue;
+      }
+      PlannedType pt{&t, r, {}, {}};
+      for (const auto& f : t.fields) {
+        auto cf = field_path(*r, f.c, f.loc);
+        if (!cf) continue;
+        pt.fields.push_back({&f, cf->type, cf->bit_width >= 0});
+      }
+      for (const auto& me : t.methods) {
+        const model::CFunction* fn = m_.function(me.c);
+        if (!fn) {
+          d_.error(me.loc, "unknown C function '" + me.c + "' for method " + t.rust + "::" + me.rust,
+                   did_you_mean(m_, me.c));
+          continue;
+        }
+        if (fn->params.empty() || !fn->params[0].type.is_pointer() || fn->params[0].type.pointee->tag != tag) {
+          d_.error(me.loc, "method " + me.rust + ": the first parameter of " + me.c + " is not a pointer to " + t.c,
+                   "a method's receiver is the C function's first parameter (" + fn->loc.str() + ")");
+          continue;
+        }
+        for (const auto& a : me.args) {
+          bool found = false;
+          for (size_t i = 1; i < fn->params.size(); ++i) found |= fn->params[i].name == a.name;
+          if (!found) d_.error(a.loc, "function " + me.c + " has no parameter '" + a.name + "'");
+        }
+        if (fn->variadic) d_.error(me.loc, me.c + " is variadic; variadic functions cannot be wrapped");
+        pt.methods.push_back({&me, fn, false, me.returns});
+      }
+      if (t.ownership == spec::Type::Ownership::RefCounted) {
+        pt.get = m_.function(t.get);
+        pt.put = m_.function(t.put);
+        if (!pt.get) d_.error(t.loc, "unknown get function '" + t.get + "'", did_you_mean(m_, t.get));
+        if (!pt.put) d_.error(t.loc, "unknown put function '" + t.put + "'", did_you_mean(m_, t.put));
+      }
+      if (t.as_ref) field_path(*r, t.as_ref->field, t.as_ref->loc);
+      p_.types.push_back(std::move(pt));
+    }
+  }
+
+  // Resolves "a.b.c" through nested struct members; reports the first miss.
+  const model::CField* field_path(const model::CRecord& r, const std::string& path, const Location& loc) {
+    const model::CRecord* cur = &r;
+    const model::CField* f = nullptr;
+    for (const auto& part : text::split(path, '.')) {
+      if (!cur) {
+        d_.error(loc, "'" + path + "': '" + part + "' is not inside a struct");
+        return nullptr;
+      }
+      f = cur->field(part);
+      if (!f) {
+        std::vector<std::string> names;
+        for (const auto& x : cur->fields) names.push_back(x.name);
+        d_.error(loc, "struct " + cur->tag + " has no field '" + part + "'",
+                 "its fields are: " + text::join(names, ", "));
+        return nullptr;
+      }
+      cur = f->type.kind == CType::Kind::Record ? m_.record(f->type.tag) : nullptr;
+    }
+    return f;
+  }
+
+  void resolve_enums() {
+    for (const auto& e : s_.enums) {
+      PlannedEnum pe{&e, nullptr, {}};
+      if (!e.from_macros) {
+        std::string tag = strip_tag(e.c, "enum");
+        pe.c = m_.enumeration(tag);
+        if (!pe.c) {
+          d_.error(e.loc, "unknown C enum '" + e.c + "'", did_you_mean(m_, tag));
+          continue;
+        }
+      }
+      for (size_t i = 0; i < e.variants.size(); ++i) {
+        const auto& [cname, rname] = e.variants[i];
+        const Location& loc = i < e.variant_locs.size() ? e.variant_locs[i] : e.loc;
+        if (pe.c) {
+          const model::CEnumConstant* k = nullptr;
+          for (const auto& c : pe.c->constants)
+            if (c.name == cname) k = &c;
+          if (!k) {
+            d_.error(loc, "enum " + e.c + " has no constant '" + cname + "'");
+            continue;
+          }
+          pe.values.push_back(k->value);
+        } else {
+          const model::CMacro* mac = m_.macro(cname);
+          if (!mac) {
+            d_.error(loc, "unknown macro '" + cname + "'", did_you_mean(m_, cname));
+            continue;
+          }
+          if (!mac->value) {
+            d_.error(loc, "macro '" + cname + "' is not an integer constant (" + mac->loc.str() + ")");
+            continue;
+          }
+          pe.values.push_back(mac->value->value);
+        }
+      }
+      if (!e.unknown.empty()) {
+        bool ok = false;
+        for (const auto& v : e.variants) ok |= v.second == e.unknown;
+        if (!ok) d_.error(e.loc, "'unknown: " + e.unknown + "' is not one of the enum's variants");
+      }
+      if (pe.c) {
+        std::set<std::string> named;
+        for (const auto& v : e.variants) named.insert(v.first);
+        for (const auto& c : pe.c->constants)
+          if (!named.count(c.name) && !text::starts_with(c.name, "__"))
+            p_.ignored.push_back({e.c + "::" + c.name, "not listed in the spec's variants of " + e.rust, c.loc});
+      }
+      p_.enums.push_back(std::move(pe));
+    }
+  }
+
+  static bool fits(const model::MacroValue& v, const std::string& type) {
+    static const std::map<std::string, std::pair<bool, unsigned>> ints = {
+        {"u8", {false, 8}},  {"u16", {false, 16}}, {"u32", {false, 32}}, {"u64", {false, 64}},
+        {"i8", {true, 8}},   {"i16", {true, 16}},  {"i32", {true, 32}},  {"i64", {true, 64}},
+        {"usize", {false, 64}}, {"isize", {true, 64}}};
+    auto it = ints.find(type);
+    if (it == ints.end()) return false;
+    auto [sgn, bits] = it->second;
+    long long x = v.value;
+    if (v.is_unsigned) {
+      unsigned long long u = static_cast<unsigned long long>(x);
+      if (bits == 64) return !sgn || u <= 0x7fffffffffffffffull;
+      return u < (1ull << (sgn ? bits - 1 : bits));
+    }
+    if (x < 0) return sgn && (bits == 64 || x >= -(1ll << (bits - 1)));
+    if (bits == 64) return true;
+    return static_cast<unsigned long long>(x) < (1ull << (sgn ? bits - 1 : bits));
+  }
+
+  void resolve_constants() {
+    for (const auto& g : s_.constants) {
+      PlannedConstGroup pg{&g, {}};
+      if (!fits({0, false, 32, true}, g.type)) d_.error(g.loc, "constant type '" + g.type + "' is not a Rust integer type");
+      auto add = [&](const std::string& c, const std::string& rust, const Location& loc, bool explicit_name) {
+        const model::CMacro* mac = m_.macro(c);
+        if (!mac) {
+          d_.error(loc, "unknown macro '" + c + "'", did_you_mean(m_, c));
+          return;
+        }
+        if (!mac->value) {
+          if (explicit_name)
+            d_.error(loc, "macro '" + c + "' is not an integer constant expression (" + mac->loc.str() + ")");
+          else
+            p_.ignored.push_back({c, "matched '" + g.module + "' but is not an integer constant", mac->loc});
+          return;
+        }
+        if (!fits(*mac->value, g.type)) {
+          if (explicit_name)
+            d_.error(loc, "value of '" + c + "' (" + std::to_string(mac->value->value) + ") does not fit in " + g.type);
+          else
+            p_.ignored.push_back({c, "value " + std::to_string(mac->value->value) + " does not fit in " + g.type,
+                                  mac->loc});
+          return;
+        }
+        bool hex = mac->body.find("0x") != std::string::npos || mac->body.find("<<") != std::string::npos ||
+                   mac->body.find("BIT") != std::string::npos;
+        pg.consts.push_back({c, rust, *mac->value, hex});
+      };
+      for (size_t i = 0; i < g.names.size(); ++i)
+        add(g.names[i].first, g.names[i].second, i < g.name_locs.size() ? g.name_locs[i] : g.loc, true);
+      if (!g.match.empty()) {
+        std::vector<const model::CMacro*> hits;
+        for (const auto& [name, mac] : m_.macros) {
+          if (mac.function_like) continue;
+          if (!g.from.empty() && !text::ends_with(mac.loc.file, g.from)) continue;
+          for (const auto& pat : g.match)
+            if (text::glob_match(pat, name)) {
+              hits.push_back(&mac);
+              break;
+            }
+        }
+        // Source order reads like the header.
+        std::sort(hits.begin(), hits.end(), [](auto* a, auto* b) {
+          return std::tie(a->loc.file, a->loc.line) < std::tie(b->loc.file, b->loc.line);
+        });
+        if (hits.empty())
+          d_.error(g.loc, "no macro matches " + text::join(g.match, ", ") + (g.from.empty() ? "" : " in " + g.from));
+        for (auto* mac : hits) add(mac->name, mac->name, g.loc, false);
+      }
+      p_.consts.push_back(std::move(pg));
+    }
+  }
+
+  void resolve_ops() {
+    for (const auto& o : s_.ops) {
+      std::string tag = strip_tag(o.c, "struct");
+      const model::CRecord* r = m_.record(tag);
+      if (!r || !r->complete) {
+        d_.error(o.loc, "unknown C struct '" + o.c + "' for ops table " + o.trait, did_you_mean(m_, tag));
+        continue;
+      }
+      PlannedOps po{&o, r, {}, {}};
+      std::map<std::string, const spec::Callback*> wired;
+      std::map<std::string, const spec::Excluded*> excluded;
+      for (const auto& cb : o.callbacks) {
+        const model::CField* f = r->field(cb.name);
+        if (!f)
+          d_.error(cb.loc, o.c + " has no member '" + cb.name + "'", did_you_mean(m_, cb.name));
+        else if (!f->type.is_function_pointer())
+          d_.error(cb.loc, o.c + "::" + cb.name + " is not a function pointer");
+        else {
+          for (const auto& a : cb.args) {
+            bool found = false;
+            for (const auto& p : f->type.pointee->params) found |= p.name == a.name;
+            if (!found) d_.error(a.loc, "callback " + cb.name + " has no parameter '" + a.name + "'");
+          }
+        }
+        wired[cb.name] = &cb;
+      }
+      for (const auto& ex : o.excluded) {
+        if (!r->field(ex.name)) d_.error(ex.loc, o.c + " has no member '" + ex.name + "'");
+        if (wired.count(ex.name)) d_.error(ex.loc, "callback '" + ex.name + "' is both wired and excluded");
+        excluded[ex.name] = &ex;
+      }
+      std::set<std::string> init_names;
+      for (const auto& [k, v] : o.init) init_names.insert(k);
+      for (size_t i = 0; i < o.init.size(); ++i)
+        if (!r->field(o.init[i].first))
+          d_.error(i < o.init_locs.size() ? o.init_locs[i] : o.loc, o.c + " has no member '" + o.init[i].first + "'");
+      std::vector<std::string> missing, uninit;
+      for (const auto& f : r->fields) {
+        if (f.type.is_function_pointer()) {
+          PlannedCallback pc{&f};
+          if (auto w = wired.find(f.name); w != wired.end()) pc.spec = w->second;
+          else if (auto e = excluded.find(f.name); e != excluded.end()) pc.excluded = e->second;
+          else missing.push_back(f.name);
+          po.callbacks.push_back(pc);
+        } else {
+          po.data_fields.push_back(&f);
+          if (!init_names.count(f.name)) uninit.push_back(f.name);
+        }
+      }
+      if (!missing.empty())
+        d_.error(o.loc, o.c + ": callbacks neither wired nor excluded: " + text::join(missing, ", "),
+                 "add each under 'callbacks' (with its mapping) or under 'excluded' (with a reason)");
+      if (!uninit.empty())
+        d_.error(o.loc, o.c + ": data members without an initializer: " + text::join(uninit, ", "),
+                 "the generated initializer names every field; add them under 'init'");
+      p_.ops.push_back(std::move(po));
+    }
+  }
+
+  void resolve_registration() {
+    if (const auto& r = s_.registration) {
+      for (auto [fn, loc] : {std::pair{r->register_fn, r->register_loc}, std::pair{r->unregister_fn, r->unregister_loc}}) {
+        const model::CFunction* f = m_.function(fn);
+        if (!f) d_.error(loc, "unknown C function '" + fn + "'", did_you_mean(m_, fn));
+      }
+      if (s_.ops.size() != 1) d_.error(r->loc, "a registration needs exactly one ops table");
+    }
+    if (const auto& d = s_.device_id) {
+      std::string tag = strip_tag(d->c, "struct");
+      const model::CRecord* rec = m_.record(tag);
+      if (!rec) {
+        d_.error(d->loc, "unknown C struct '" + d->c + "'", did_you_mean(m_, tag));
+      } else {
+        for (const auto& c : d->ctors)
+          for (const auto& [f, e] : c.fields)
+            if (!rec->field(f)) d_.error(c.loc, d->c + " has no field '" + f + "'");
+        for (const auto& [g, f] : d->getters)
+          if (!rec->field(f)) d_.error(d->loc, d->c + " has no field '" + f + "'");
+      }
+    }
+    if (s_.module_macro && !s_.registration)
+      d_.error(s_.module_macro->loc, "module_macro needs a registration");
+  }
+
+  // The convention a C return type implies when the spec says nothing.
+  static Returns derive(const CType& t) {
+    Returns r;
+    switch (t.kind) {
+      case CType::Kind::Void: r.kind = Returns::Kind::Void; break;
+      case CType::Kind::Bool: r.kind = Returns::Kind::Bool; break;
+      case CType::Kind::Int:
+        r.kind = t.is_signed ? Returns::Kind::Errno : Returns::Kind::Plain;
+        break;
+      default: r.kind = Returns::Kind::Plain; break;
+    }
+    return r;
+  }
+
+  void check_convention(Returns& r, const CType& t, const std::string& what, const Location& loc, bool wur) {
+    if (!r.explicit_) {
+      r = derive(t);
+      r.loc = loc;
+    }
+    auto bad = [&](const char* need) {
+      d_.error(r.loc.known() ? r.loc : loc,
+               "wrong convention for " + what + ": '" + std::string(need) + "' but C returns '" + t.spelling + "'");
+    };
+    switch (r.kind) {
+      case Returns::Kind::Errno:
+      case Returns::Kind::Value:
+        if (t.kind != CType::Kind::Int || !t.is_signed) bad(r.kind == Returns::Kind::Errno ? "errno" : "value");
+        break;
+      case Returns::Kind::Void:
+        if (t.kind != CType::Kind::Void && wur)
+          d_.error(r.loc.known() ? r.loc : loc, what + " is __must_check (warn_unused_result) but the spec discards its result");
+        break;
+      case Returns::Kind::Bool:
+        if (t.kind != CType::Kind::Bool && t.kind != CType::Kind::Int) bad("bool");
+        break;
+      case Returns::Kind::Enum:
+        if (t.kind != CType::Kind::Enum && t.kind != CType::Kind::Int) bad("enum");
+        else {
+          bool known = false;
+          for (const auto& e : s_.enums) known |= e.rust == r.type;
+          if (!known) d_.error(r.loc, "'enum " + r.type + "' is not an enum of this spec");
+        }
+        break;
+      case Returns::Kind::ErrPtr:
+      case Returns::Kind::NullPtr:
+        if (!t.is_pointer()) bad(r.kind == Returns::Kind::ErrPtr ? "err_ptr" : "null_ptr");
+        break;
+      case Returns::Kind::Plain:
+        break;
+    }
+  }
+
+  void conventions() {
+    for (auto& t : p_.types)
+      for (auto& me : t.methods)
+        check_convention(me.returns, me.fn->ret, t.spec->rust + "::" + me.spec->rust, me.spec->loc,
+                         me.fn->warn_unused_result);
+    for (auto& o : p_.ops)
+      for (auto& cb : o.callbacks) {
+        if (!cb.spec) continue;
+        cb.returns = cb.spec->returns;
+        check_convention(cb.returns, *cb.field->type.pointee->ret, o.spec->trait + "::" + cb.field->name,
+                         cb.spec->loc, false);
+      }
+  }
+
+  void helpers() {
+    std::set<std::string> seen;
+    for (auto& t : p_.types)
+      for (auto& me : t.methods)
+        if (me.fn->is_static_inline) {
+          me.needs_helper = true;
+          if (seen.insert(me.fn->name).second) p_.helpers.push_back(me.fn);
+        }
+    auto reg_fn = [&](const std::string& n) {
+      const model::CFunction* f = m_.function(n);
+      if (f && f->is_static_inline && seen.insert(n).second) p_.helpers.push_back(f);
+    };
+    if (s_.registration) {
+      reg_fn(s_.registration->register_fn);
+      reg_fn(s_.registration->unregister_fn);
+    }
+    for (const auto& t : p_.types) {
+      if (t.get) reg_fn(t.get->name);
+      if (t.put) reg_fn(t.put->name);
+    }
+    std::sort(p_.helpers.begin(), p_.helpers.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  }
+
+  void docs() {
+    for (const auto& [path, textv] : docs_)
+      for (auto& [name, d] : model::scan_kerneldoc(textv)) p_.docs.emplace(name, std::move(d));
+    for (const auto& t : p_.types)
+      for (const auto& me : t.methods) {
+        auto d = model::parse_kerneldoc(me.fn->doc);
+        if (!d.empty()) p_.docs[me.fn->name] = d;  // a header's doc wins over a .c file's
+        if (!p_.docs.count(me.fn->name) && me.spec->doc.empty())
+          p_.warnings.push_back({Diagnostic::Level::Warning, me.spec->loc,
+                                 "no kernel-doc found for " + me.fn->name + "; the method gets a generic doc line",
+                                 "add its .c file to 'doc_sources' or write 'doc:' in the spec"});
+      }
+  }
+
+  const spec::Spec& s_;
+  const model::CModel& m_;
+  const DocSources& docs_;
+  Plan& p_;
+  Diagnostics d_;
+};
+
+}  // namespace
+
+std::vector<std::string> macros_to_evaluate(const spec::Spec& s, const model::CModel& m) {
+  std::set<std::string> out;
+  for (const auto& e : s.enums)
+    if (e.from_macros)
+      for (const auto& v : e.variants) out.insert(v.first);
+  for (const auto& g : s.constants) {
+    for (const auto& n : g.names) out.insert(n.first);
+    for (const auto& [name, mac] : m.macros) {
+      if (mac.function_like) continue;
+      if (!g.from.empty() && !text::ends_with(mac.loc.file, g.from)) continue;
+      for (const auto& pat : g.match)
+        if (text::glob_match(pat, name)) out.insert(name);
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+Plan run_passes(const spec::Spec& s, const model::CModel& m, const DocSources& docs,
+                const std::function<void(const char*, const Plan&)>& after) {
+  Plan p;
+  p.spec = &s;
+  p.c = &m;
+  Runner r(s, m, docs, p);
+  const std::vector<std::pair<const char*, void (Runner::*)()>> order = {
+      {"resolve-types", &Runner::resolve_types},       {"resolve-enums", &Runner::resolve_enums},
+      {"resolve-constants", &Runner::resolve_constants}, {"resolve-ops", &Runner::resolve_ops},
+      {"resolve-registration", &Runner::resolve_registration}, {"conventions", &Runner::conventions},
+      {"helpers", &Runner::helpers},                   {"docs", &Runner::docs},
+  };
+  for (const auto& [name, fn] : order) {
+    (r.*fn)();
+    r.d_.throw_if_errors(name);
+    if (after) after(name, p);
+  }
+  return p;
+}
+
+std::string Plan::dump() const {
+  std::ostringstream o;
+  for (const auto& t : types) {
+    o << "type " << t.spec->rust << " = " << t.spec->c << "\n";
+    for (const auto& f : t.fields) o << "  field " << f.spec->c << ": " << f.type.spelling << (f.bitfield ? " (bitfield)" : "") << "\n";
+    for (const auto& m : t.methods)
+      o << "  method " << m.spec->rust << " -> " << m.fn->name << (m.needs_helper ? " [helper]" : "")
+        << (m.fn->warn_unused_result ? " [must_check]" : "") << "\n";
+  }
+  for (const auto& e : enums) o << "enum " << e.spec->rust << " (" << e.values.size() << " variants)\n";
+  for (const auto& g : consts) o << "consts " << g.spec->module << " (" << g.consts.size() << ")\n";
+  for (const auto& op : ops) {
+    o << "ops " << op.spec->trait << " = " << op.spec->c << ": " << op.wired() << "/" << op.callbacks.size()
+      << " callbacks wired\n";
+    for (const auto& c : op.callbacks)
+      o << "  " << (c.spec ? "wired    " : "excluded ") << c.field->name << (c.excluded ? " -- " + c.excluded->reason : "") << "\n";
+  }
+  for (const auto* h : helpers) o << "helper rust_helper_" << h->name << "\n";
+  for (const auto& i : ignored) o << "ignored " << i.what << ": " << i.reason << "\n";
+  return o.str();
+}
+
+}  // namespace kgen::passes

@@ -1,0 +1,217 @@
+// The header spec: what to wrap, and the invariants C keeps only by
+// convention. Loaded strictly from YAML (see header-specs/TEMPLATE.yaml);
+// every item remembers where it was written, for file:line:column errors.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "support/diag.hpp"
+
+namespace kgen::spec {
+
+// How a function or callback reports success and failure.
+struct Returns {
+  enum class Kind {
+    Errno,    // int: 0 or a negative errno -> Result
+    Value,    // int: a non-negative value or a negative errno -> Result<T>
+    Void,     // no value
+    Bool,     // int or bool used as truth value -> bool
+    Plain,    // the value as is, converted to `type`
+    Enum,     // a C enum value <-> a generated Rust enum (`type` names it)
+    ErrPtr,   // pointer or ERR_PTR -> Result<...>
+    NullPtr,  // pointer or NULL -> Option<...>
+  };
+  Kind kind = Kind::Errno;
+  std::string type;  // Rust type for Value/Plain/Enum
+  bool explicit_ = false;
+  Location loc;
+};
+
+struct ArgMap {
+  std::string name;       // C parameter name
+  std::string rust_type;  // e.g. u16, u8
+  Location loc;
+};
+
+struct Method {
+  std::string c;     // C function
+  std::string rust;  // Rust method name
+  std::string receiver = "&mut self";  // or "&self"
+  std::vector<ArgMap> args;
+  Returns returns;
+  std::string context;  // "may sleep", "atomic", "holds <lock>"...
+  std::string doc;      // overrides kernel-doc when set
+  Location loc;
+};
+
+struct Field {
+  std::string c;       // C field path, e.g. "speed" or "mdio.addr"
+  std::string get;     // getter name (may be empty)
+  std::string set;     // setter name (may be empty)
+  std::string type;    // Rust type of the value
+  std::string as;      // "bool": a non-zero test
+  std::string equals;  // getter: compares against this C macro or enum constant
+  std::string enum_;   // Rust enum (from `enums`) the field holds
+  std::string doc;
+  Location loc;
+};
+
+struct AsRef {
+  std::string target;  // Rust type, e.g. kernel::device::Device
+  std::string field;   // C field path inside the struct
+  std::string via;     // unsafe fn(*mut T) -> &Target
+  Location loc;
+};
+
+struct Type {
+  std::string rust;
+  std::string c;  // "struct phy_device"
+  enum class Ownership { Borrowed, RefCounted, Owned, Pinned } ownership = Ownership::Borrowed;
+  std::string get, put;  // refcounted: get/put pair
+  std::string free;      // owned: destructor
+  std::string doc;
+  std::vector<std::string> invariants;
+  std::vector<Field> fields;
+  std::vector<Method> methods;
+  std::optional<AsRef> as_ref;
+  std::string extra_impl;  // hand-written Rust inside `impl Rust { ... }` (escape hatch)
+  Location loc;
+};
+
+struct Enum {
+  std::string rust;
+  std::string c;  // "enum phy_state" or empty when built from macros
+  std::vector<std::pair<std::string, std::string>> variants;  // C name -> Rust variant
+  std::vector<Location> variant_locs;
+  std::string unknown;  // variant used by getters for an unknown C value
+  std::string doc;
+  bool from_macros = false;
+  Location loc;
+};
+
+struct ConstGroup {
+  std::string module;  // Rust module holding the constants
+  std::string type;    // Rust integer type
+  std::string doc;
+  std::vector<std::pair<std::string, std::string>> names;  // C macro -> Rust name
+  std::vector<Location> name_locs;
+  std::vector<std::string> match;  // globs over macro names
+  std::string from;                // header the matched macros must come from
+  Location loc;
+};
+
+struct Callback {
+  std::string name;  // member of the ops struct
+  std::string receiver = "mut";  // "mut" -> &mut Device, "shared" -> &Device
+  std::vector<ArgMap> args;
+  Returns returns;
+  Location loc;
+};
+
+struct Excluded {
+  std::string name;
+  std::string reason;
+  Location loc;
+};
+
+struct AssocConst {
+  std::string rust;  // NAME
+  std::string type;  // &'static CStr
+  std::string default_;  // default value expression, may be empty
+  std::string doc;
+  Location loc;
+};
+
+struct Ops {
+  std::string c;  // "struct phy_driver"
+  std::string trait;
+  std::string vtable;
+  std::string create;   // const fn building the vtable
+  std::string doc;
+  std::string guarantee;  // what the C side guarantees every callback (quoted in SAFETY comments)
+  std::vector<AssocConst> consts;
+  std::vector<std::pair<std::string, std::string>> init;  // non-callback field -> expression
+  std::vector<Location> init_locs;
+  std::vector<Callback> callbacks;
+  std::vector<Excluded> excluded;
+  Location loc;
+};
+
+struct DeviceIdCtor {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> params;  // name -> Rust type
+  std::vector<std::pair<std::string, std::string>> fields;  // C field -> expression
+  std::string doc;
+  Location loc;
+};
+
+struct DeviceId {
+  std::string rust;
+  std::string c;
+  std::string doc;
+  std::vector<std::pair<std::string, std::string>> getters;  // Rust getter -> C field
+  std::vector<DeviceIdCtor> ctors;
+  std::string driver_const;  // associated const of the ops trait holding the id
+  Location loc;
+};
+
+struct RegArg {
+  enum class Kind { Vtables, Count, Module } kind;
+};
+
+struct Registration {
+  std::string rust;
+  std::string doc;
+  std::string register_fn, unregister_fn;
+  std::vector<std::string> register_args, unregister_args;  // vtables | count | module
+  Location loc, register_loc, unregister_loc;
+};
+
+struct ModuleMacro {
+  std::string name;
+  std::string device_table;  // symbol name of the device table, for modpost
+  std::string doc;
+  Location loc;
+};
+
+struct HandWritten {
+  std::string file;         // path of the Rust file, relative to the spec
+  std::string module;       // `pub mod <module>;` in the generated module
+  std::string kernel_file;  // where it goes in a kernel tree
+  std::string reexport;     // `pub use <module>::{...};` items, may be empty
+  Location loc;
+};
+
+struct Spec {
+  std::string path;  // the spec file
+  std::string name;
+  // module
+  std::string rust_path;    // kernel::net::phy
+  std::string kernel_file;  // rust/kernel/net/phy.rs
+  std::string kconfig;
+  std::string c_header;
+  std::string mode = "replace";  // replace | add
+  std::string module_doc;
+  std::vector<std::string> imports;
+  std::vector<std::string> headers;
+  std::vector<std::string> doc_sources;
+  std::string helpers;  // helper file stem: rust/helpers/<helpers>.c
+  std::vector<HandWritten> hand_written;
+  std::vector<Type> types;
+  std::vector<Enum> enums;
+  std::vector<ConstGroup> constants;
+  std::vector<Ops> ops;
+  std::optional<DeviceId> device_id;
+  std::optional<Registration> registration;
+  std::optional<ModuleMacro> module_macro;
+  Location loc;
+};
+
+// Loads and validates the syntax of a spec. Errors (syntax, unknown key,
+// wrong value) are collected and thrown together as kgen::Error.
+Spec load(const std::string& path);
+Spec load_string(const std::string& text, const std::string& path);
+
+}  // namespace kgen::spec
