@@ -137,8 +137,9 @@ GenerateReport generate(const GenerateOptions& o) {
   rep.unsafe_documented = audit.blocks - audit.undocumented.size();
   if (!audit.undocumented.empty()) {
     std::string lines;
-    for (auto l : audit.undocumented) lines += " " + std::to_string(l);
-    throw Error(s.kernel_file + ": error: unsafe blocks without a SAFETY comment at lines" + lines +
+    auto all = text::split_lines(all_rust);
+    for (auto l : audit.undocumented) lines += "\n  " + std::to_string(l) + ": " + text::trim(all[l - 1]);
+    throw Error(s.kernel_file + ": error: unsafe blocks without a SAFETY comment:" + lines +
                 "\n  hint: generated ones are a kgen bug; hand-written ones must be fixed in the spec's files");
   }
 
@@ -153,6 +154,7 @@ GenerateReport generate(const GenerateOptions& o) {
     run.working_dir = popts.working_dir;
     run.input_header_text = frontend::input_file_text(popts) + emit::c_helper_prototypes(plan);
     run.used = emit::bindings_used(all_rust);
+    run.tmp_base = o.out_dir;
     for (const auto* h : plan.helpers) run.helpers.insert(h->name);
     out_files["bindings/bindings_generated.rs"] = banner + emit::run_bindgen(run, cm);
   }

@@ -40,7 +40,8 @@ std::string rename_helpers(const std::string& rust) {
 
 std::string run_bindgen(const BindgenRun& r, const model::CModel& m) {
   namespace stdfs = std::filesystem;
-  stdfs::path dir = stdfs::temp_directory_path() / ("kgen-bindgen-" + std::to_string(::getpid()));
+  stdfs::path base = r.tmp_base.empty() ? stdfs::temp_directory_path() : stdfs::absolute(r.tmp_base);
+  stdfs::path dir = base / (".kgen-bindgen-" + std::to_string(::getpid()));
   stdfs::create_directories(dir);
   struct Cleanup {
     stdfs::path d;
@@ -73,8 +74,12 @@ std::string run_bindgen(const BindgenRun& r, const model::CModel& m) {
     std::string n = en.tag.empty() ? en.typedef_name : en.tag;
     if (!n.empty() && r.used.count(n + "_" + c)) argv.insert(argv.end(), {"--allowlist-type", n});
   }
-  argv.insert(argv.end(), {"--use-core", "--with-derive-default", "--ctypes-prefix", "ffi", "--no-layout-tests",
-                           "--no-debug", ".*", "--enable-function-attribute-detection", "-o", output.string(), "--"});
+  // The tree's own options already say how the kernel runs bindgen; without a
+  // tree (tests), use the same core ones.
+  if (r.tree_options.empty())
+    argv.insert(argv.end(), {"--use-core", "--with-derive-default", "--ctypes-prefix", "ffi", "--no-layout-tests",
+                             "--no-debug", ".*", "--enable-function-attribute-detection"});
+  argv.insert(argv.end(), {"-o", output.string(), "--"});
   for (const auto& f : r.clang_flags) argv.push_back(f);
   if (!r.working_dir.empty()) argv.push_back("-working-directory=" + r.working_dir);
 

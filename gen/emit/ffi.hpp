@@ -24,6 +24,7 @@ struct BindgenRun {
   std::vector<std::string> clang_flags;
   std::string working_dir;
   std::string input_header_text;  // written to a temporary file
+  std::string tmp_base;           // where the temporary files go (bindgen may run in a chroot)
   std::set<std::string> used;     // bindings:: names to allowlist
   std::set<std::string> helpers;  // names that are rust_helper_* functions
 };

@@ -42,6 +42,15 @@ mu::data str_list(const std::vector<std::string>& v) {
   return l;
 }
 
+// A `// SAFETY: ...` comment wrapped to the line width, each line indented by `indent`.
+std::string safety_comment(const std::string& why, size_t indent) {
+  std::string pad(indent, ' ');
+  std::string out;
+  auto lines = doc_lines({"SAFETY: " + why}, 100 - indent - 3);
+  for (size_t i = 0; i < lines.size(); ++i) out += (i ? "\n" + pad : "") + "//" + lines[i];
+  return out;
+}
+
 mu::data docs(const std::vector<std::string>& paragraphs, size_t indent = 0) {
   return str_list(doc_lines(paragraphs, kDocWidth - indent));
 }
@@ -157,10 +166,12 @@ class View {
   mu::data enumeration(const passes::PlannedEnum& e) {
     mu::data d;
     d.set("rust", e.spec->rust);
-    std::string doc = e.spec->doc;
-    if (doc.empty() && e.c) doc = model::parse_kerneldoc(e.c->doc).summary;
-    if (doc.empty()) doc = "Values of the C " + (e.spec->c.empty() ? "macros " + e.spec->variants[0].first + ", ..." : e.spec->c) + ".";
-    d.set("doc", docs({model::to_markdown(doc)}));
+    std::string doc = e.spec->doc;  // spec text is Markdown already
+    if (doc.empty() && e.c) doc = model::to_markdown(model::parse_kerneldoc(e.c->doc).summary);
+    if (doc.empty())
+      doc = "Values of the C " +
+            (e.spec->c.empty() ? "macros `" + e.spec->variants[0].first + "`, ..." : "`" + e.spec->c + "`") + ".";
+    d.set("doc", docs({doc}));
     d.set("c_type", enum_c_type(e));
     mu::data vs{mu::data::type::list};
     for (size_t i = 0; i < e.spec->variants.size(); ++i) {
@@ -173,9 +184,9 @@ class View {
       std::string vdoc;
       if (e.c)
         for (const auto& k : e.c->constants)
-          if (k.name == c) vdoc = model::parse_kerneldoc(k.doc).summary;
+          if (k.name == c) vdoc = model::to_markdown(model::parse_kerneldoc(k.doc).summary);
       if (vdoc.empty()) vdoc = "`" + c + "`.";
-      v.set("doc", docs({model::to_markdown(vdoc)}, 4));
+      v.set("doc", docs({vdoc}, 4));
       vs << v;
     }
     d.set("variants", vs);
@@ -336,7 +347,7 @@ class View {
     std::string callee = "bindings::" + m.fn->name;
     std::string invoke = "unsafe { " + callee + "(" + text::join(call, ", ") + ") }";
     std::string safety = "// SAFETY: The type invariant guarantees that `ptr` is valid";
-    safety += sm.receiver == "&mut self" ? ", and `&mut self` gives exclusive access to it." : ".";
+    safety += sm.receiver == "&mut self" ? ", and `&mut self`\n        // gives exclusive access to it." : ".";
     std::string ffi_ret = ffi_type(m.fn->ret);
     std::string ret, body;
     switch (m.returns.kind) {
@@ -464,8 +475,8 @@ class View {
       if (const spec::Type* st = find_type_by_tag(pt.tag); st && pt.kind == CType::Kind::Record) {
         bool shared = cb.spec->receiver == "shared";
         a.trait_decl = "_" + name + ": &" + std::string(shared ? "" : "mut ") + st->rust;
-        a.prelude = "// SAFETY: The C side guarantees that " + o.spec->guarantee + "\n            let " + name +
-                    " = unsafe { " + st->rust + "::from_raw(" + name + ") };";
+        a.prelude = safety_comment("The C side guarantees that " + o.spec->guarantee, 12) + "\n            let " +
+                    name + " = unsafe { " + st->rust + "::from_raw(" + name + ") };";
         a.call = name;
         return a;
       }
@@ -482,8 +493,8 @@ class View {
                         "\"); if it is a buffer, exclude the callback with a reason");
         a.trait_decl = "_" + name + ": ()";
       }
-      a.prelude = "// SAFETY: The C side guarantees that " + o.spec->guarantee + "\n            let " + name +
-                  " = unsafe { " + (pt.is_const ? "&*" : "&mut *") + name + " };";
+      a.prelude = safety_comment("The C side guarantees that " + o.spec->guarantee, 12) + "\n            let " +
+                  name + " = unsafe { " + (pt.is_const ? "&*" : "&mut *") + name + " };";
       a.call = name;
       return a;
     }
@@ -584,6 +595,7 @@ class View {
     d.set("vtable", so.vtable);
     d.set("create", so.create);
     d.set("c_tag", o.record->tag);
+    d.set("guarantee_doc", docs({so.guarantee}));
     std::vector<const passes::PlannedCallback*> wired;
     for (const auto& cb : o.callbacks)
       if (cb.spec) wired.push_back(&cb);
@@ -593,8 +605,11 @@ class View {
       if (!cb.excluded) continue;
       mu::data x;
       x.set("name", cb.field->name);
-      x.set("reason", text::trim(cb.excluded->reason));
-      x.set("reason_doc", model::to_markdown(text::trim(cb.excluded->reason)));
+      std::string reason = text::trim(cb.excluded->reason);
+      x.set("reason_comment", str_list(doc_lines({"Excluded by the spec: " + reason}, kDocWidth - 8)));
+      auto bullet = doc_lines({"- `" + cb.field->name + "`: " + reason}, kDocWidth - 2);
+      for (size_t i = 1; i < bullet.size(); ++i) bullet[i] = "  " + bullet[i];
+      x.set("reason_doc", str_list(bullet));
       ex << x;
     }
     for (const auto* f : o.data_fields) {
@@ -603,8 +618,10 @@ class View {
       std::string expr;
       for (const auto& [k, v] : so.init)
         if (k == f->name) expr = v;
-      if (expr == "zeroed")
-        expr = "// SAFETY: All-zero bytes are a valid value of this C struct.\n            unsafe { core::mem::zeroed() }";
+      if (expr == "zeroed") {
+        expr = "unsafe { core::mem::zeroed() }";
+        x.set("safety", "All-zero bytes are a valid `" + f->type.spelling + "`: it is plain C data that the C side fills in at registration.");
+      }
       else if (expr == "null")
         expr = f->type.pointee && f->type.pointee->is_const ? "core::ptr::null()" : "core::ptr::null_mut()";
       x.set("expr", expr);

@@ -104,7 +104,7 @@ CType convert(CXType t) {
     out.is_signed = is_signed_kind(clang_getCanonicalType(it).kind);
     out.bits = static_cast<unsigned>(clang_Type_getSizeOf(c) * 8);
   } else if (c.kind == CXType_FunctionProto || c.kind == CXType_FunctionNoProto) {
-    fill_function(out, c);
+    fill_function(out, t);  // the sugared type keeps typedef names like u16
   } else if (c.kind == CXType_ConstantArray || c.kind == CXType_IncompleteArray) {
     out.kind = CType::Kind::Array;
     out.pointee = std::make_shared<CType>(convert(clang_getArrayElementType(c)));
@@ -150,7 +150,7 @@ class Collector {
       f.params.push_back({a.spelling(), convert(a.type())});
     }
     bool is_static = clang_Cursor_getStorageClass(c.c) == CX_SC_Static;
-    f.is_static_inline = is_static && c.is_definition();
+    f.is_static_inline = is_static && (c.is_definition() || clang_Cursor_isFunctionInlined(c.c));
     f.warn_unused_result = has_attr(c, CXCursor_WarnUnusedResultAttr);
     f.loc = c.location();
     f.doc = c.raw_comment();

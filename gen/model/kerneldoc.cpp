@@ -145,7 +145,7 @@ std::string to_markdown(const std::string& s) {
       continue;
     }
     if (c == '&' && word_start && s.compare(i + 1, 7, "struct ") == 0) continue;
-    if (c == '[' || c == ']' || c == '<' || c == '>' || c == '*' || c == '_' || c == '`' || c == '#') {
+    if (c == '[' || c == ']' || c == '<' || c == '>' || c == '*' || c == '_' || c == '#') {
       if (c == '_' ) {  // underscores inside words are fine in Markdown
         out += c;
         continue;

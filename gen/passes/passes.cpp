@@ -439,6 +439,9 @@ class Runner {
 
 std::vector<std::string> macros_to_evaluate(const spec::Spec& s, const model::CModel& m) {
   std::set<std::string> out;
+  for (const auto& t : s.types)
+    for (const auto& f : t.fields)
+      if (!f.equals.empty()) out.insert(f.equals);
   for (const auto& e : s.enums)
     if (e.from_macros)
       for (const auto& v : e.variants) out.insert(v.first);
