@@ -11,7 +11,8 @@
 #
 #   configure: make tinyconfig, apply the fragment with scripts/config and
 #              olddefconfig (twice), verify the fragment, then make prepare
-#              and the Rust bindings (rust/bindings/.bindings_generated.rs.cmd).
+#              and the Rust bindings (rust/bindings/.bindings_generated.rs.cmd)
+#              unless that file already exists.
 #              The config work is skipped when .kgen/configured holds the key.
 #   build:     configure, then make (bzImage and modules) and
 #              compile_commands.json. This is the default.
@@ -138,13 +139,19 @@ fi
 step verify-config verify_config
 printf '%s\n' "$key" >"$state/configured"
 
-# 3. Build.
-step prepare kmake -j"$jobs" prepare
+# 3. Build. The configure stage builds only until the tree's bindgen command
+# exists: kgen reads its flags from there. Once it does, `configure` makes
+# nothing, so a kernel-crate overlay installed in the tree (which every make
+# compiles) cannot stop kgen from regenerating that overlay.
 if [[ $stage == configure ]]; then
-    step rust-bindings kmake -j"$jobs" rust/
+    if [[ ! -f $tree/rust/bindings/.bindings_generated.rs.cmd ]]; then
+        step prepare kmake -j"$jobs" prepare
+        step rust-bindings kmake -j"$jobs" rust/
+    fi
     [[ -f $tree/rust/bindings/.bindings_generated.rs.cmd ]] ||
         die "make rust/ did not produce rust/bindings/.bindings_generated.rs.cmd"
 else
+    step prepare kmake -j"$jobs" prepare
     step build kmake -j"$jobs"
     step compile-commands kmake compile_commands.json
 fi

@@ -192,6 +192,18 @@ GenerateReport generate(const GenerateOptions& o) {
     manifest.push_back({OverlayEntry::Kind::Line, "rust/helpers/helpers.c", "#include \"" + s.helpers + ".c\""});
   for (const auto& h : s.headers)
     manifest.push_back({OverlayEntry::Kind::Line, "rust/bindings/bindings_helper.h", "#include <" + h + ">"});
+  if (s.mode == "add") {
+    // kernel::a::b is declared in rust/kernel/a.rs, kernel::b in rust/kernel/lib.rs.
+    auto parts = text::split(s.rust_path, ':');
+    std::vector<std::string> segs;
+    for (const auto& p : parts)
+      if (!p.empty()) segs.push_back(p);
+    std::string parent = segs.size() <= 2 ? "rust/kernel/lib.rs"
+                                          : "rust/kernel/" + text::join({segs.begin() + 1, segs.end() - 1}, "/") + ".rs";
+    std::string decl = "pub mod " + segs.back() + ";";
+    if (!s.kconfig.empty()) decl = "#[cfg(" + s.kconfig + ")]\\n" + decl;
+    manifest.push_back({OverlayEntry::Kind::Line, parent, decl});
+  }
   put(ov / (s.name + ".manifest"), render_manifest(s.name, manifest));
   return rep;
 }

@@ -43,13 +43,23 @@ std::vector<OverlayEntry> parse_manifest(const std::string& text, const std::str
 
 std::string insert_line(const std::string& content, const std::string& line) {
   auto lines = text::split_lines(content);
-  if (std::find(lines.begin(), lines.end(), line) != lines.end()) return content;
-  size_t at = lines.size();
-  if (text::starts_with(line, "#include")) {
-    for (size_t i = 0; i < lines.size(); ++i)
-      if (text::starts_with(lines[i], "#include")) at = i + 1;
+  // A "\n" in the manifest's text stands for a block of several lines.
+  std::vector<std::string> block;
+  for (size_t pos = 0;;) {
+    size_t next = line.find("\\n", pos);
+    block.push_back(line.substr(pos, next == std::string::npos ? std::string::npos : next - pos));
+    if (next == std::string::npos) break;
+    pos = next + 2;
   }
-  lines.insert(lines.begin() + static_cast<long>(at), line);
+  if (std::search(lines.begin(), lines.end(), block.begin(), block.end()) != lines.end()) return content;
+  size_t at = lines.size();
+  const std::string& last = block.back();
+  const char* anchor = text::starts_with(last, "#include") ? "#include" : text::starts_with(last, "pub mod") ? "pub mod" : nullptr;
+  if (anchor) {
+    for (size_t i = 0; i < lines.size(); ++i)
+      if (text::starts_with(lines[i], anchor)) at = i + 1;
+  }
+  lines.insert(lines.begin() + static_cast<long>(at), block.begin(), block.end());
   return text::join(lines, "\n") + "\n";
 }
 
@@ -59,7 +69,7 @@ struct State {
   std::map<std::string, bool> files;  // path -> had an original (backed up)
   stdfs::path dir;
   void load(const stdfs::path& tree) {
-    dir = tree / ".kgen";
+    dir = tree / ".kgen-overlay";  // .kgen/ belongs to scripts/kernel-tree.sh
     if (auto s = fs::read_file(dir / "state"))
       for (const auto& l : text::split_lines(*s)) {
         auto parts = text::split(l, ' ');

@@ -1,7 +1,7 @@
 // kernel-crate-overlay/: what goes into a kernel tree, and installing it.
 // Each spec contributes whole files (at their kernel-relative paths) and
 // lines to insert into existing files, listed in <spec>.manifest.
-// `install` backs up what it replaces and records it in <tree>/.kgen/, so
+// `install` backs up what it replaces and records it in <tree>/.kgen-overlay/, so
 // `uninstall` restores the tree exactly; both are idempotent.
 #pragma once
 #include <string>

@@ -51,6 +51,12 @@ std::string safety_comment(const std::string& why, size_t indent) {
   return out;
 }
 
+// `#[doc(alias)]` only where the C name differs from the Rust one (rustdoc
+// rejects an alias equal to the item's name).
+void set_alias(mu::data& d, const std::string& c, const std::string& rust) {
+  if (c != rust) d.set("alias", c);
+}
+
 mu::data docs(const std::vector<std::string>& paragraphs, size_t indent = 0) {
   return str_list(doc_lines(paragraphs, kDocWidth - indent));
 }
@@ -167,10 +173,11 @@ class View {
     mu::data d;
     d.set("rust", e.spec->rust);
     std::string doc = e.spec->doc;  // spec text is Markdown already
-    if (doc.empty() && e.c) doc = model::to_markdown(model::parse_kerneldoc(e.c->doc).summary);
+    model::KernelDoc kd = e.c ? model::parse_kerneldoc(e.c->doc) : model::KernelDoc{};
+    if (doc.empty() && !kd.summary.empty()) doc = model::rustdoc_paragraphs(kd)[0];
     if (doc.empty())
-      doc = "Values of the C " +
-            (e.spec->c.empty() ? "macros `" + e.spec->variants[0].first + "`, ..." : "`" + e.spec->c + "`") + ".";
+      doc = e.spec->c.empty() ? "Values of the C macros `" + e.spec->variants[0].first + "` and the like."
+                              : "Values of the C `" + e.spec->c + "`.";
     d.set("doc", docs({doc}));
     d.set("c_type", enum_c_type(e));
     mu::data vs{mu::data::type::list};
@@ -179,12 +186,18 @@ class View {
       mu::data v;
       v.set("rust", r);
       v.set("c", c);
+      set_alias(v, c, r);
       v.set("enum_rust", e.spec->rust);
       v.set("c_value", enum_c_value(e, c));
       std::string vdoc;
       if (e.c)
         for (const auto& k : e.c->constants)
-          if (k.name == c) vdoc = model::to_markdown(model::parse_kerneldoc(k.doc).summary);
+          if (k.name == c) {
+            model::KernelDoc kc = model::parse_kerneldoc(k.doc);
+            if (!kc.summary.empty()) vdoc = model::rustdoc_paragraphs(kc)[0];
+          }
+      for (const auto& [pname, ptext] : kd.params)  // "@CONST: text" in the enum's kernel-doc
+        if (vdoc.empty() && pname == c && !ptext.empty()) vdoc = model::rustdoc_paragraphs({"", ptext, {}, {}, "", ""})[0];
       if (vdoc.empty()) vdoc = "`" + c + "`.";
       v.set("doc", docs({vdoc}, 4));
       vs << v;
@@ -251,10 +264,13 @@ class View {
     mu::data g;
     g.set("name", f.spec->get);
     g.set("c_field", f.spec->c);
+    set_alias(g, f.spec->c, f.spec->get);
     std::string rt;
-    g.set("convert_expr", getter_convert(f, rt));
+    std::string conv = getter_convert(f, rt);
+    std::string read = "unsafe { " + read_field(f) + " }";
+    // No `let` when there is nothing to convert (clippy::let_and_return).
+    g.set("body", conv == "value" ? read : "let value = " + read + ";\n        " + conv);
     g.set("rust_type", rt);
-    g.set("read_expr", read_field(f));
     std::string doc = f.spec->doc;
     if (doc.empty()) doc = field_doc(f);
     g.set("doc", docs({doc}, 4));
@@ -277,6 +293,7 @@ class View {
     const auto& sf = *f.spec;
     s.set("name", sf.set);
     s.set("c_field", sf.c);
+    set_alias(s, sf.c, sf.set);
     std::string ffi = ffi_type(f.type);
     std::string rt = sf.type.empty() ? ffi : sf.type;
     std::string conv;
@@ -318,6 +335,7 @@ class View {
     const auto& sm = *m.spec;
     d.set("name", sm.rust);
     d.set("c_fn", m.fn->name);
+    set_alias(d, m.fn->name, sm.rust);
     std::vector<std::string> params = {sm.receiver};
     std::vector<std::string> call = {"ptr"};
     for (size_t i = 1; i < m.fn->params.size(); ++i) {
@@ -402,6 +420,7 @@ class View {
     std::string tag = t.record->tag;
     d.set("rust", st.rust);
     d.set("c_tag", tag);
+    set_alias(d, tag, st.rust);
     std::vector<std::string> paras;
     if (!st.doc.empty()) paras.push_back(st.doc);
     else paras.push_back("A C `struct " + tag + "`.");
@@ -443,6 +462,7 @@ class View {
       mu::data x;
       x.set("c", c.c);
       x.set("rust", c.rust);
+      set_alias(x, c.c, c.rust);
       x.set("type", g.spec->type);
       char buf[40];
       if (c.hex && c.value.value >= 0)
@@ -681,6 +701,7 @@ class View {
     std::string tag = text::split(di.c, ' ').back();
     d.set("rust", di.rust);
     d.set("c_tag", tag);
+    set_alias(d, tag, di.rust);
     d.set("doc", docs({di.doc.empty() ? "An entry of a C `struct " + tag + "` device table." : di.doc}));
     mu::data ctors{mu::data::type::list};
     for (const auto& c : di.ctors) {
@@ -760,16 +781,23 @@ std::string render_rust_module(const passes::Plan& plan, const ViewContext& ctx)
   tpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tpl.render(d);
   if (!tpl.is_valid()) throw Error("internal error: rendering 'module': " + tpl.error_message());
-  // Collapse runs of blank lines left by empty sections.
-  std::string clean;
-  int blanks = 0;
-  for (const auto& l : text::split_lines(out)) {
-    bool blank = text::trim(l).empty();
-    blanks = blank ? blanks + 1 : 0;
-    if (blanks > 1) continue;
-    clean += (blank ? "" : l) + "\n";
+  // Drop the blank lines that empty sections leave: runs of them, and those
+  // right after an opening or right before a closing brace.
+  auto lines = text::split_lines(out);
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string t = text::trim(lines[i]);
+    if (!t.empty()) {
+      if ((t == "}" || t == "})" || t == "}))" || t == "};") && !kept.empty() && kept.back().empty()) kept.pop_back();
+      kept.push_back(lines[i]);
+      continue;
+    }
+    if (kept.empty() || kept.back().empty()) continue;
+    if (text::ends_with(kept.back(), "{") || text::ends_with(kept.back(), "(")) continue;
+    kept.push_back("");
   }
-  return clean;
+  while (!kept.empty() && kept.back().empty()) kept.pop_back();
+  return text::join(kept, "\n") + "\n";
 }
 
 }  // namespace kgen::emit

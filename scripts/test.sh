@@ -1,0 +1,90 @@
+#!/bin/bash
+# test.sh: README command 2, which .ci/run calls. Runs every test after
+# scripts/setup.sh and ends with the line 'N passed, N failed'; exits non-zero
+# on any failure.
+#   unit+golden   Catch2 tests of each gen/ module and the golden cases
+#   regenerate    a second `kgen generate` rewrites nothing, and the committed
+#                 out/ and kernel-crate-overlay/ are what kgen generates
+#   golden-rustc  the golden Rust compiles (rustc, against a stand-in crate)
+#   kernel-build  the generated modules, with upstream's drivers on top,
+#                 build in the 6.12 tree (tests/kernel-build.sh)
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+cd "$KGEN_REPO"
+
+passed=0
+failed=0
+failures=()
+
+# check NAME CMD...: one counted test.
+check() {
+    local name=$1
+    shift
+    if step "$name" "$@"; then
+        passed=$((passed + 1))
+        log "ok - $name"
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        log "not ok - $name"
+    fi
+}
+
+unit_tests() {
+    cmake --build build -j"$(nproc)" >/dev/null || return 1
+    local out rc=0
+    out=$(build/kgen_unit_tests 2>&1) || rc=$?
+    printf '%s\n' "$out" | tail -n 40 >&2
+    # Count Catch2's own test cases into the total.
+    local line
+    line=$(printf '%s\n' "$out" | grep -E '^test cases:|^All tests passed' | tail -n1)
+    printf '%s\n' "$line" >"$tmp/unit-summary"
+    return "$rc"
+}
+
+regenerate() {
+    local tree spec out
+    tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure) || return 1
+    for spec in header-specs/*.yaml; do
+        out=$(build/kgen generate --spec "$spec" --kernel "$tree" \
+            --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt") || return 1
+        grep -q '^files: 0 written' <<<"$out" || {
+            log "$spec: a second run rewrote files: $(grep '^files:' <<<"$out")"
+            return 1
+        }
+    done
+    if git rev-parse --git-dir >/dev/null 2>&1 && [[ -n $(git ls-files out) ]]; then
+        git diff --stat --exit-code -- out kernel-crate-overlay >&2 || {
+            log "the committed out/ differs from what kgen generates: regenerate and commit"
+            return 1
+        }
+    fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Catch2's test cases count one by one; a build failure counts as one failure.
+if step unit+golden unit_tests; then :; fi
+read -r up uf < <(awk '
+    /^All tests passed/ { match($0, /in [0-9]+ test case/); print substr($0, RSTART + 3, RLENGTH - 13), 0; exit }
+    /^test cases:/ { p = 0; f = 0
+        for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^passed/) p = $i; if ($(i + 1) ~ /^failed/) f = $i }
+        print p, f; exit }' "$tmp/unit-summary" 2>/dev/null)
+if [[ -z ${up:-} ]]; then
+    failed=$((failed + 1))
+    failures+=(unit+golden)
+else
+    log "unit+golden: $up Catch2 test cases passed, $uf failed"
+    passed=$((passed + up))
+    failed=$((failed + uf))
+    ((uf == 0)) || failures+=(unit+golden)
+fi
+check regenerate regenerate
+check golden-rustc "$KGEN_REPO/tests/golden/compile.sh"
+check kernel-build "$KGEN_REPO/tests/kernel-build.sh"
+
+((failed == 0)) || log "failed: ${failures[*]}"
+echo "${passed} passed, ${failed} failed"
+((failed == 0))
