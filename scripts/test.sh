@@ -5,7 +5,8 @@
 #   unit+golden   Catch2 tests of each gen/ module and the golden cases
 #   regenerate    a second `kgen generate` rewrites nothing, and the committed
 #                 out/ and kernel-crate-overlay/ are what kgen generates
-#   golden-rustc  the golden Rust compiles (rustc, against a stand-in crate)
+#   golden-rustc  the golden Rust compiles (rustc, against a stand-in crate;
+#                 tests/golden/compile.sh)
 #   kernel-build  the generated modules, with upstream's drivers on top,
 #                 build in the 6.12 tree (tests/kernel-build.sh)
 set -uo pipefail
@@ -47,6 +48,7 @@ regenerate() {
     local tree spec out
     tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure) || return 1
     for spec in header-specs/*.yaml; do
+        [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
         out=$(build/kgen generate --spec "$spec" --kernel "$tree" \
             --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt") || return 1
         grep -q '^files: 0 written' <<<"$out" || {
