@@ -33,7 +33,7 @@ fi
 # Outside the namespace: re-run this script inside a new one.
 if [[ ${KGEN_IN_ROOT_NS:-} != "$$" ]]; then
     KGEN_IN_ROOT_NS=$$ exec unshare --mount --propagation private -- \
-        "$0" "$root" --cwd "$cwd" "$@"
+        "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$cwd" "$@"
 fi
 unset KGEN_IN_ROOT_NS
 
