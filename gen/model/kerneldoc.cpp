@@ -12,7 +12,7 @@ namespace {
 std::vector<std::string> comment_lines(const std::string& raw) {
   std::vector<std::string> out;
   for (auto line : text::split_lines(raw)) {
-    std::string l = text::trim(line);
+    std::string l = text::trim(text::replace_all(line, "\t", " "));  // no tabs in rustdoc
     if (text::starts_with(l, "/**")) l = l.substr(3);
     else if (text::starts_with(l, "/*")) l = l.substr(2);
     if (text::ends_with(l, "*/")) l = l.substr(0, l.size() - 2);

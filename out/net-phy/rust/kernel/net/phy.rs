@@ -2147,7 +2147,7 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Returns true if this is a suitable driver for the given phydev.	 If NULL, matching is
+    /// Returns true if this is a suitable driver for the given phydev. If NULL, matching is
     /// based on phy_id and phy_id_mask.
     fn match_phy_device(_phydev: &Device) -> bool {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
