@@ -1,0 +1,135 @@
+// The passes: each check of the spec against the C model, on small headers.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "driver/generate.hpp"
+#include "frontend/frontend.hpp"
+#include "passes/plan.hpp"
+#include "spec/spec.hpp"
+#include "support/fs.hpp"
+
+using namespace kgen;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+const char* kHeader =
+    "struct dev { int speed; unsigned up:1; };\n"
+    "struct dev_ops { const char *name; int (*start)(struct dev *d); void (*stop)(struct dev *d);\n"
+    "  int (*get)(struct dev *d, char *buf); };\n"
+    "int dev_reset(struct dev *d);\n"
+    "__attribute__((warn_unused_result)) int dev_claim(struct dev *d);\n"
+    "static inline int dev_peek(struct dev *d, int reg) { return reg; }\n"
+    "void *dev_alloc(void);\n";
+
+const char* kSpecHead =
+    "kgen: 1\nname: t\nmodule: {rust_path: kernel::t, kernel_file: rust/kernel/t.rs, c_header: include/t.h}\n"
+    "headers: [t.h]\nhelpers: t\n";
+
+struct Fixture {
+  stdfs::path dir = stdfs::temp_directory_path() / "kgen-test-passes";
+  model::CModel m;
+  Fixture() {
+    stdfs::create_directories(dir);
+    fs::write_if_changed(dir / "t.h", kHeader);
+    frontend::ParseOptions o;
+    o.headers = {"t.h"};
+    o.flags = {"-I" + dir.string()};
+    m = frontend::parse(o);
+  }
+  std::string errors(const std::string& body) {
+    auto s = spec::load_string(std::string(kSpecHead) + body, "t.yaml");
+    try {
+      passes::run_passes(s, m, {});
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+  passes::Plan plan(const spec::Spec& s) { return passes::run_passes(s, m, {}); }
+};
+
+}  // namespace
+
+TEST_CASE("an unknown C function is an error at the spec's location, with a suggestion", "[passes]") {
+  Fixture f;
+  auto e = f.errors("types:\n  - rust: Dev\n    c: struct dev\n    methods:\n      - {c: dev_rest}\n");
+  CHECK(e.find("t.yaml:10:9: error: unknown C function 'dev_rest'") != std::string::npos);
+  CHECK(e.find("did you mean 'dev_reset'") != std::string::npos);
+  CHECK(e.find("stage 'resolve-types'") != std::string::npos);
+}
+
+TEST_CASE("unknown fields list the struct's fields", "[passes]") {
+  Fixture f;
+  auto e = f.errors("types:\n  - rust: Dev\n    c: struct dev\n    fields:\n      - {c: sped, get: speed}\n");
+  CHECK(e.find("struct dev has no field 'sped'") != std::string::npos);
+  CHECK(e.find("its fields are: speed, up") != std::string::npos);
+}
+
+TEST_CASE("every callback is wired or excluded, and every member initialized", "[passes]") {
+  Fixture f;
+  auto e = f.errors(
+      "ops:\n  - {c: struct dev_ops, trait: Ops, vtable: V, create: c, guarantee: g,\n"
+      "     callbacks: {start: {}}}\n");
+  CHECK(e.find("callbacks neither wired nor excluded: stop, get") != std::string::npos);
+  CHECK(e.find("data members without an initializer: name") != std::string::npos);
+  auto both = f.errors(
+      "ops:\n  - {c: struct dev_ops, trait: Ops, vtable: V, create: c, guarantee: g, init: {name: x},\n"
+      "     callbacks: {start: {}, stop: {}, get: {}}, excluded: {get: buffer}}\n");
+  CHECK(both.find("callback 'get' is both wired and excluded") != std::string::npos);
+}
+
+TEST_CASE("conventions must match the C return types", "[passes]") {
+  Fixture f;
+  auto e = f.errors("types:\n  - rust: Dev\n    c: struct dev\n    methods:\n"
+                    "      - {c: dev_claim, returns: void}\n      - {c: dev_reset, returns: err_ptr}\n");
+  CHECK(e.find("is __must_check (warn_unused_result) but the spec discards its result") != std::string::npos);
+  CHECK(e.find("wrong convention for Dev::dev_reset: 'err_ptr' but C returns 'int'") != std::string::npos);
+}
+
+TEST_CASE("static inline functions get helpers; conventions default from C", "[passes]") {
+  Fixture f;
+  auto s = spec::load_string(std::string(kSpecHead) +
+                                 "types:\n  - rust: Dev\n    c: struct dev\n    methods:\n"
+                                 "      - {c: dev_peek, rust: peek}\n      - {c: dev_reset}\n",
+                             "t.yaml");
+  auto p = f.plan(s);
+  REQUIRE(p.helpers.size() == 1);
+  CHECK(p.helpers[0]->name == "dev_peek");
+  REQUIRE(p.types.size() == 1);
+  CHECK(p.types[0].methods[0].needs_helper);
+  CHECK(p.types[0].methods[1].returns.kind == spec::Returns::Kind::Errno);
+  CHECK(p.dump().find("helper rust_helper_dev_peek") != std::string::npos);
+}
+
+TEST_CASE("a failing generate writes nothing", "[passes][driver]") {
+  Fixture f;
+  auto out = f.dir / "out";
+  stdfs::remove_all(out);
+  fs::write_if_changed(f.dir / "bad.yaml", std::string(kSpecHead) +
+                                               "types:\n  - rust: Dev\n    c: struct nosuch\n");
+  driver::GenerateOptions o;
+  o.spec_path = (f.dir / "bad.yaml").string();
+  o.extra_flags = {"-I" + f.dir.string()};
+  o.out_dir = out.string();
+  o.overlay_dir = (f.dir / "overlay").string();
+  CHECK_THROWS_WITH(driver::generate(o), Catch::Contains("bad.yaml:7:5: error: unknown C struct 'struct nosuch'"));
+  CHECK_FALSE(stdfs::exists(out));
+  CHECK_FALSE(stdfs::exists(f.dir / "overlay"));
+}
+
+TEST_CASE("a header that does not parse stops generate with its location", "[passes][driver]") {
+  Fixture f;
+  fs::write_if_changed(f.dir / "broken.h", "struct x { int a }\n");
+  fs::write_if_changed(f.dir / "broken.yaml",
+                       "kgen: 1\nname: b\nmodule: {rust_path: kernel::b, kernel_file: rust/kernel/b.rs, c_header: b.h}\n"
+                       "headers: [broken.h]\nhelpers: b\n");
+  driver::GenerateOptions o;
+  o.spec_path = (f.dir / "broken.yaml").string();
+  o.extra_flags = {"-I" + f.dir.string()};
+  o.out_dir = (f.dir / "out2").string();
+  o.overlay_dir = (f.dir / "overlay2").string();
+  CHECK_THROWS_WITH(driver::generate(o), Catch::Contains("broken.h:1:") && Catch::Contains("header does not parse"));
+  CHECK_FALSE(stdfs::exists(f.dir / "out2"));
+}
