@@ -330,7 +330,7 @@ class View {
     return "Calls the C function `" + m.fn->name + "`.";
   }
 
-  mu::data method(const passes::PlannedType& t, const passes::PlannedMethod& m) {
+  mu::data method(const passes::PlannedType& t, const passes::PlannedMethod& m, const std::string& held = "") {
     mu::data d;
     const auto& sm = *m.spec;
     d.set("name", sm.rust);
@@ -365,7 +365,8 @@ class View {
     std::string callee = "bindings::" + m.fn->name;
     std::string invoke = "unsafe { " + callee + "(" + text::join(call, ", ") + ") }";
     std::string safety = "// SAFETY: The type invariant guarantees that `ptr` is valid";
-    safety += sm.receiver == "&mut self" ? ", and `&mut self`\n        // gives exclusive access to it." : ".";
+    safety += sm.receiver == "&mut self" ? ", and `&mut self`\n        // gives exclusive access to it" : "";
+    safety += held.empty() ? "." : ";\n        // " + held + ".";
     std::string ffi_ret = ffi_type(m.fn->ret);
     std::string ret, body;
     switch (m.returns.kind) {
@@ -434,6 +435,29 @@ class View {
       if (!f.spec->set.empty()) setters << setter(f);
     }
     for (const auto& m : t.methods) methods << method(t, m);
+    mu::data locks{mu::data::type::list};
+    for (const auto& l : t.locks) {
+      mu::data x;
+      const auto& sl = *l.spec;
+      x.set("guard", sl.rust);
+      x.set("type", st.rust);
+      x.set("method", sl.method);
+      x.set("lock", sl.lock);
+      x.set("unlock", sl.unlock);
+      x.set("doc", docs({sl.doc.empty() ? "Holds the lock that `" + sl.lock + "` takes; dropping it unlocks." : sl.doc}));
+      x.set("method_doc", docs({"Takes the lock with `" + sl.lock + "` and returns a guard that releases it."}, 4));
+      mu::data gm{mu::data::type::list};
+      for (const auto& m : l.methods) gm << method(t, m, "the guard holds the lock that `" + sl.lock + "` takes");
+      x.set("methods", gm);
+      locks << x;
+    }
+    d.set("locks", locks);
+    if (t.get && t.put) {
+      mu::data rc;
+      rc.set("get", t.get->name);
+      rc.set("put", t.put->name);
+      d.set("refcounted", rc);
+    }
     d.set("getters", getters);
     d.set("setters", setters);
     d.set("methods", methods);

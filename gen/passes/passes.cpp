@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -63,35 +64,59 @@ class Runner {
         if (!cf) continue;
         pt.fields.push_back({&f, cf->type, cf->bit_width >= 0});
       }
-      for (const auto& me : t.methods) {
-        const model::CFunction* fn = m_.function(me.c);
-        if (!fn) {
-          d_.error(me.loc, "unknown C function '" + me.c + "' for method " + t.rust + "::" + me.rust,
-                   did_you_mean(m_, me.c));
-          continue;
-        }
-        if (fn->params.empty() || !fn->params[0].type.is_pointer() || fn->params[0].type.pointee->tag != tag) {
-          d_.error(me.loc, "method " + me.rust + ": the first parameter of " + me.c + " is not a pointer to " + t.c,
-                   "a method's receiver is the C function's first parameter (" + fn->loc.str() + ")");
-          continue;
-        }
-        for (const auto& a : me.args) {
-          bool found = false;
-          for (size_t i = 1; i < fn->params.size(); ++i) found |= fn->params[i].name == a.name;
-          if (!found) d_.error(a.loc, "function " + me.c + " has no parameter '" + a.name + "'");
-        }
-        if (fn->variadic) d_.error(me.loc, me.c + " is variadic; variadic functions cannot be wrapped");
-        pt.methods.push_back({&me, fn, false, me.returns});
-      }
+      for (const auto& me : t.methods)
+        if (auto pm = method(t, tag, me)) pt.methods.push_back(*pm);
       if (t.ownership == spec::Type::Ownership::RefCounted) {
-        pt.get = m_.function(t.get);
-        pt.put = m_.function(t.put);
-        if (!pt.get) d_.error(t.loc, "unknown get function '" + t.get + "'", did_you_mean(m_, t.get));
-        if (!pt.put) d_.error(t.loc, "unknown put function '" + t.put + "'", did_you_mean(m_, t.put));
+        pt.get = receiver_fn(t, tag, t.get, t.loc, "get");
+        pt.put = receiver_fn(t, tag, t.put, t.loc, "put");
+      }
+      for (const auto& l : t.locks) {
+        PlannedLock pl{&l, receiver_fn(t, tag, l.lock, l.loc, "lock"), receiver_fn(t, tag, l.unlock, l.loc, "unlock"), {}};
+        for (const auto& me : l.methods)
+          if (auto pm = method(t, tag, me)) pl.methods.push_back(*pm);
+        pt.locks.push_back(std::move(pl));
       }
       if (t.as_ref) field_path(*r, t.as_ref->field, t.as_ref->loc);
       p_.types.push_back(std::move(pt));
     }
+  }
+
+  // A C function whose first parameter points at the type: a method.
+  std::optional<PlannedMethod> method(const spec::Type& t, const std::string& tag, const spec::Method& me) {
+    const model::CFunction* fn = m_.function(me.c);
+    if (!fn) {
+      d_.error(me.loc, "unknown C function '" + me.c + "' for method " + t.rust + "::" + me.rust,
+               did_you_mean(m_, me.c));
+      return std::nullopt;
+    }
+    if (fn->params.empty() || !fn->params[0].type.is_pointer() || fn->params[0].type.pointee->tag != tag) {
+      d_.error(me.loc, "method " + me.rust + ": the first parameter of " + me.c + " is not a pointer to " + t.c,
+               "a method's receiver is the C function's first parameter (" + fn->loc.str() + ")");
+      return std::nullopt;
+    }
+    for (const auto& a : me.args) {
+      bool found = false;
+      for (size_t i = 1; i < fn->params.size(); ++i) found |= fn->params[i].name == a.name;
+      if (!found) d_.error(a.loc, "function " + me.c + " has no parameter '" + a.name + "'");
+    }
+    if (fn->variadic) d_.error(me.loc, me.c + " is variadic; variadic functions cannot be wrapped");
+    return PlannedMethod{&me, fn, false, me.returns};
+  }
+
+  // A pair function (get/put, lock/unlock): takes exactly a pointer to the type.
+  const model::CFunction* receiver_fn(const spec::Type& t, const std::string& tag, const std::string& name,
+                                      const Location& loc, const char* role) {
+    const model::CFunction* fn = m_.function(name);
+    if (!fn) {
+      d_.error(loc, "unknown " + std::string(role) + " function '" + name + "'", did_you_mean(m_, name));
+      return nullptr;
+    }
+    if (fn->params.size() != 1 || !fn->params[0].type.is_pointer() || fn->params[0].type.pointee->tag != tag) {
+      d_.error(loc, std::string(role) + " function " + name + " must take exactly a `" + t.c + " *`",
+               "its declaration: " + fn->loc.str());
+      return nullptr;
+    }
+    return fn;
   }
 
   // Resolves "a.b.c" through nested struct members; reports the first miss.
@@ -378,10 +403,15 @@ class Runner {
   }
 
   void conventions() {
-    for (auto& t : p_.types)
+    for (auto& t : p_.types) {
       for (auto& me : t.methods)
         check_convention(me.returns, me.fn->ret, t.spec->rust + "::" + me.spec->rust, me.spec->loc,
                          me.fn->warn_unused_result);
+      for (auto& l : t.locks)
+        for (auto& me : l.methods)
+          check_convention(me.returns, me.fn->ret, l.spec->rust + "::" + me.spec->rust, me.spec->loc,
+                           me.fn->warn_unused_result);
+    }
     for (auto& o : p_.ops)
       for (auto& cb : o.callbacks) {
         if (!cb.spec) continue;
@@ -393,16 +423,26 @@ class Runner {
 
   void helpers() {
     std::set<std::string> seen;
-    for (auto& t : p_.types)
-      for (auto& me : t.methods)
+    auto each = [&](std::vector<PlannedMethod>& ms) {
+      for (auto& me : ms)
         if (me.fn->is_static_inline) {
           me.needs_helper = true;
           if (seen.insert(me.fn->name).second) p_.helpers.push_back(me.fn);
         }
+    };
+    for (auto& t : p_.types) {
+      each(t.methods);
+      for (auto& l : t.locks) each(l.methods);
+    }
     auto reg_fn = [&](const std::string& n) {
       const model::CFunction* f = m_.function(n);
       if (f && f->is_static_inline && seen.insert(n).second) p_.helpers.push_back(f);
     };
+    for (const auto& t : p_.types)
+      for (const auto& l : t.locks) {
+        if (l.lock) reg_fn(l.lock->name);
+        if (l.unlock) reg_fn(l.unlock->name);
+      }
     if (s_.registration) {
       reg_fn(s_.registration->register_fn);
       reg_fn(s_.registration->unregister_fn);
@@ -417,8 +457,14 @@ class Runner {
   void docs() {
     for (const auto& [path, textv] : docs_)
       for (auto& [name, d] : model::scan_kerneldoc(textv)) p_.docs.emplace(name, std::move(d));
-    for (const auto& t : p_.types)
-      for (const auto& me : t.methods) {
+    std::vector<const PlannedMethod*> all;
+    for (const auto& t : p_.types) {
+      for (const auto& me : t.methods) all.push_back(&me);
+      for (const auto& l : t.locks)
+        for (const auto& me : l.methods) all.push_back(&me);
+    }
+    for (const auto* mp : all) {
+        const auto& me = *mp;
         auto d = model::parse_kerneldoc(me.fn->doc);
         if (!d.empty()) p_.docs[me.fn->name] = d;  // a header's doc wins over a .c file's
         if (!p_.docs.count(me.fn->name) && me.spec->doc.empty())
@@ -482,6 +528,9 @@ std::string Plan::dump() const {
   for (const auto& t : types) {
     o << "type " << t.spec->rust << " = " << t.spec->c << "\n";
     for (const auto& f : t.fields) o << "  field " << f.spec->c << ": " << f.type.spelling << (f.bitfield ? " (bitfield)" : "") << "\n";
+    for (const auto& l : t.locks)
+      o << "  lock " << l.spec->rust << " = " << l.spec->lock << "/" << l.spec->unlock << " (" << l.methods.size()
+        << " guarded methods)\n";
     for (const auto& m : t.methods)
       o << "  method " << m.spec->rust << " -> " << m.fn->name << (m.needs_helper ? " [helper]" : "")
         << (m.fn->warn_unused_result ? " [must_check]" : "") << "\n";

@@ -26,11 +26,19 @@ struct PlannedField {
   bool bitfield = false;
 };
 
+struct PlannedLock {
+  const spec::Lock* spec;
+  const model::CFunction* lock;
+  const model::CFunction* unlock;
+  std::vector<PlannedMethod> methods;
+};
+
 struct PlannedType {
   const spec::Type* spec;
   const model::CRecord* record;
   std::vector<PlannedField> fields;
   std::vector<PlannedMethod> methods;
+  std::vector<PlannedLock> locks;
   const model::CFunction* get = nullptr;  // refcounted
   const model::CFunction* put = nullptr;
 };

@@ -201,6 +201,21 @@ class Loader {
     if (auto ms = o.get("methods")) {
       for (const auto& m : ms) t.methods.push_back(method(m));
     }
+    if (auto ls = o.get("locks")) {
+      for (const auto& l : ls) {
+        Obj lo(*this, l, "a lock");
+        Lock k;
+        k.loc = lo.loc();
+        k.rust = lo.str("rust", true);
+        k.method = lo.str("method", true);
+        k.lock = lo.str("lock", true);
+        k.unlock = lo.str("unlock", true);
+        k.doc = lo.str("doc");
+        if (auto ms = lo.get("methods"))
+          for (const auto& m : ms) k.methods.push_back(method(m));
+        t.locks.push_back(std::move(k));
+      }
+    }
     if (auto a = o.get("as_ref")) {
       Obj ao(*this, a, "as_ref");
       t.as_ref = AsRef{ao.str("target", true), ao.str("field", true), ao.str("via", true), ao.loc()};

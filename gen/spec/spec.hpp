@@ -65,6 +65,17 @@ struct AsRef {
   Location loc;
 };
 
+// A lock/unlock pair -> a #[must_use] guard whose Drop unlocks; the guard's
+// methods call what C allows only with the lock held.
+struct Lock {
+  std::string rust;    // guard type
+  std::string method;  // method of the type that locks and returns the guard
+  std::string lock, unlock;
+  std::string doc;
+  std::vector<Method> methods;  // methods of the guard
+  Location loc;
+};
+
 struct Type {
   std::string rust;
   std::string c;  // "struct phy_device"
@@ -76,6 +87,7 @@ struct Type {
   std::vector<Field> fields;
   std::vector<Method> methods;
   std::optional<AsRef> as_ref;
+  std::vector<Lock> locks;
   std::string extra_impl;  // hand-written Rust inside `impl Rust { ... }` (escape hatch)
   Location loc;
 };

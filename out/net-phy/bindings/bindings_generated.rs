@@ -15141,6 +15141,10 @@ extern "C" {
     ) -> ffi::c_int;
 }
 extern "C" {
+    pub fn __phy_modify(phydev: *mut phy_device, regnum: u32_, mask: u16_, set: u16_)
+        -> ffi::c_int;
+}
+extern "C" {
     pub fn phy_read_paged(phydev: *mut phy_device, page: ffi::c_int, regnum: u32_) -> ffi::c_int;
 }
 extern "C" {
@@ -15199,6 +15203,14 @@ extern "C" {
     ) -> ffi::c_int;
 }
 extern "C" {
+    #[link_name = "rust_helper___phy_read"]
+    pub fn __phy_read(phydev: *mut phy_device, regnum: u32_) -> ffi::c_int;
+}
+extern "C" {
+    #[link_name = "rust_helper___phy_write"]
+    pub fn __phy_write(phydev: *mut phy_device, regnum: u32_, val: u16_) -> ffi::c_int;
+}
+extern "C" {
     #[link_name = "rust_helper_genphy_config_aneg"]
     pub fn genphy_config_aneg(phydev: *mut phy_device) -> ffi::c_int;
 }
@@ -15223,6 +15235,10 @@ extern "C" {
     pub fn phy_is_started(phydev: *mut phy_device) -> bool_;
 }
 extern "C" {
+    #[link_name = "rust_helper_phy_lock_mdio_bus"]
+    pub fn phy_lock_mdio_bus(phydev: *mut phy_device);
+}
+extern "C" {
     #[link_name = "rust_helper_phy_polling_mode"]
     pub fn phy_polling_mode(phydev: *mut phy_device) -> bool_;
 }
@@ -15230,6 +15246,10 @@ extern "C" {
     #[link_name = "rust_helper_phy_set_bits"]
     pub fn phy_set_bits(phydev: *mut phy_device, regnum: u32_, val: u16_)
         -> ffi::c_int;
+}
+extern "C" {
+    #[link_name = "rust_helper_phy_unlock_mdio_bus"]
+    pub fn phy_unlock_mdio_bus(phydev: *mut phy_device);
 }
 #[repr(C)]
 #[derive(Default, Copy, Clone)]

@@ -61,6 +61,27 @@ static inline int widget_read(struct widget *w, u32 reg)
 
 void widget_poke(struct widget *w);
 
+void widget_get(struct widget *w);
+void widget_put(struct widget *w);
+
+void __widget_lock(struct widget *w);
+void __widget_unlock(struct widget *w);
+static inline void widget_lock(struct widget *w) { __widget_lock(w); }
+static inline void widget_unlock(struct widget *w) { __widget_unlock(w); }
+
+/**
+ * __widget_read_locked - read a register with the widget locked
+ * @w: the widget
+ * @reg: register number
+ *
+ * Context: the caller holds the widget lock.
+ * Return: the value, or a negative errno.
+ */
+static inline int __widget_read_locked(struct widget *w, u32 reg)
+{
+	return (int)reg;
+}
+
 struct widget_ops {
 	const char *name;
 	u32 flags;

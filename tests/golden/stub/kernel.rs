@@ -48,6 +48,16 @@ pub mod error {
 }
 
 pub mod types {
+    /// # Safety
+    ///
+    /// As in rust/kernel/types.rs: the object stays alive while the count is non-zero.
+    pub unsafe trait AlwaysRefCounted {
+        fn inc_ref(&self);
+        /// # Safety
+        ///
+        /// The count of `obj` is non-zero.
+        unsafe fn dec_ref(obj: core::ptr::NonNull<Self>);
+    }
     pub struct Opaque<T>(core::cell::UnsafeCell<core::mem::MaybeUninit<T>>);
     impl<T> Opaque<T> {
         pub const fn new(v: T) -> Self {

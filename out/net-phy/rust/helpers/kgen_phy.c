@@ -5,6 +5,16 @@
 
 #include <linux/phy.h>
 
+int rust_helper___phy_read(struct phy_device *phydev, u32 regnum)
+{
+	return __phy_read(phydev, regnum);
+}
+
+int rust_helper___phy_write(struct phy_device *phydev, u32 regnum, u16 val)
+{
+	return __phy_write(phydev, regnum, val);
+}
+
 int rust_helper_genphy_config_aneg(struct phy_device *phydev)
 {
 	return genphy_config_aneg(phydev);
@@ -30,6 +40,11 @@ bool rust_helper_phy_is_started(struct phy_device *phydev)
 	return phy_is_started(phydev);
 }
 
+void rust_helper_phy_lock_mdio_bus(struct phy_device *phydev)
+{
+	phy_lock_mdio_bus(phydev);
+}
+
 bool rust_helper_phy_polling_mode(struct phy_device *phydev)
 {
 	return phy_polling_mode(phydev);
@@ -38,4 +53,9 @@ bool rust_helper_phy_polling_mode(struct phy_device *phydev)
 int rust_helper_phy_set_bits(struct phy_device *phydev, u32 regnum, u16 val)
 {
 	return phy_set_bits(phydev, regnum, val);
+}
+
+void rust_helper_phy_unlock_mdio_bus(struct phy_device *phydev)
+{
+	phy_unlock_mdio_bus(phydev);
 }

@@ -533,6 +533,68 @@ impl Device {
     }
 }
 
+/// Holds the lock of the PHY's MDIO bus; dropping it unlocks. Register accesses through it do
+/// not take the lock again.
+///
+/// # Invariants
+///
+/// The lock was taken with `phy_lock_mdio_bus` on the wrapped object and is released only by `drop`,
+/// with `phy_unlock_mdio_bus`.
+#[must_use = "the lock is released when the guard is dropped"]
+pub struct MdioBusGuard<'a>(&'a mut Device);
+
+impl Device {
+    /// Takes the lock with `phy_lock_mdio_bus` and returns a guard that releases it.
+    #[doc(alias = "phy_lock_mdio_bus")]
+    pub fn lock_mdio_bus(&mut self) -> MdioBusGuard<'_> {
+        // SAFETY: The type invariant of `Device` guarantees that the pointer is valid.
+        unsafe { bindings::phy_lock_mdio_bus(self.0.get()) };
+        // INVARIANT: The lock was taken above.
+        MdioBusGuard(self)
+    }
+}
+
+impl MdioBusGuard<'_> {
+    /// Reads a Clause 22 register with the bus lock held.
+    #[doc(alias = "__phy_read")]
+    pub fn read(&mut self, regnum: u16) -> Result<u16> {
+        let ptr = self.0 .0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
+        // gives exclusive access to it;
+        // the guard holds the lock that `phy_lock_mdio_bus` takes.
+        let ret = unsafe { bindings::__phy_read(ptr, u32::from(regnum)) };
+        to_result(ret)?;
+        Ok(ret as u16)
+    }
+
+    /// Writes a Clause 22 register with the bus lock held.
+    #[doc(alias = "__phy_write")]
+    pub fn write(&mut self, regnum: u16, val: u16) -> Result {
+        let ptr = self.0 .0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
+        // gives exclusive access to it;
+        // the guard holds the lock that `phy_lock_mdio_bus` takes.
+        to_result(unsafe { bindings::__phy_write(ptr, u32::from(regnum), val) })
+    }
+
+    /// Sets the bits of `set` in `mask` of a Clause 22 register, with the bus lock held.
+    #[doc(alias = "__phy_modify")]
+    pub fn modify(&mut self, regnum: u16, mask: u16, set: u16) -> Result {
+        let ptr = self.0 .0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
+        // gives exclusive access to it;
+        // the guard holds the lock that `phy_lock_mdio_bus` takes.
+        to_result(unsafe { bindings::__phy_modify(ptr, u32::from(regnum), mask, set) })
+    }
+}
+
+impl Drop for MdioBusGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the lock is held; it is released exactly once, here.
+        unsafe { bindings::phy_unlock_mdio_bus(self.0 .0.get()) };
+    }
+}
+
 impl AsRef<kernel::device::Device> for Device {
     fn as_ref(&self) -> &kernel::device::Device {
         let ptr = self.0.get();

@@ -5,7 +5,22 @@
 
 #include <widget.h>
 
+int rust_helper___widget_read_locked(struct widget *w, u32 reg)
+{
+	return __widget_read_locked(w, reg);
+}
+
+void rust_helper_widget_lock(struct widget *w)
+{
+	widget_lock(w);
+}
+
 int rust_helper_widget_read(struct widget *w, u32 reg)
 {
 	return widget_read(w, reg);
+}
+
+void rust_helper_widget_unlock(struct widget *w)
+{
+	widget_unlock(w);
 }

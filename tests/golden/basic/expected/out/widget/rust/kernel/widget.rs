@@ -181,6 +181,66 @@ impl Widget {
     }
 }
 
+// SAFETY: The C side keeps a `widget` alive while its reference count is non-zero:
+// `widget_get` increments the count and `widget_put` decrements it, freeing the object at zero.
+unsafe impl crate::types::AlwaysRefCounted for Widget {
+    fn inc_ref(&self) {
+        // SAFETY: The existence of a shared reference means that the count is non-zero.
+        unsafe { bindings::widget_get(self.0.get()) };
+    }
+
+    unsafe fn dec_ref(obj: core::ptr::NonNull<Self>) {
+        // SAFETY: The caller guarantees that the count is non-zero; `Self` is a transparent
+        // wrapper of `bindings::widget`.
+        unsafe { bindings::widget_put(obj.cast().as_ptr()) }
+    }
+}
+
+/// Holds the lock that `widget_lock` takes; dropping it unlocks.
+///
+/// # Invariants
+///
+/// The lock was taken with `widget_lock` on the wrapped object and is released only by `drop`,
+/// with `widget_unlock`.
+#[must_use = "the lock is released when the guard is dropped"]
+pub struct WidgetGuard<'a>(&'a mut Widget);
+
+impl Widget {
+    /// Takes the lock with `widget_lock` and returns a guard that releases it.
+    #[doc(alias = "widget_lock")]
+    pub fn lock(&mut self) -> WidgetGuard<'_> {
+        // SAFETY: The type invariant of `Widget` guarantees that the pointer is valid.
+        unsafe { bindings::widget_lock(self.0.get()) };
+        // INVARIANT: The lock was taken above.
+        WidgetGuard(self)
+    }
+}
+
+impl WidgetGuard<'_> {
+    /// Read a register with the widget locked.
+    ///
+    /// Returns the value, or a negative errno.
+    ///
+    /// Context: the caller holds the widget lock.
+    #[doc(alias = "__widget_read_locked")]
+    pub fn read(&mut self, reg: u16) -> Result<u16> {
+        let ptr = self.0 .0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
+        // gives exclusive access to it;
+        // the guard holds the lock that `widget_lock` takes.
+        let ret = unsafe { bindings::__widget_read_locked(ptr, u32::from(reg)) };
+        to_result(ret)?;
+        Ok(ret as u16)
+    }
+}
+
+impl Drop for WidgetGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the lock is held; it is released exactly once, here.
+        unsafe { bindings::widget_unlock(self.0 .0.get()) };
+    }
+}
+
 /// Constants from the C headers.
 pub mod flags {
     #[doc(alias = "WIDGET_F_FAST")]
