@@ -84,10 +84,14 @@ std::string run_bindgen(const BindgenRun& r, const model::CModel& m) {
   if (!r.working_dir.empty()) argv.push_back("-working-directory=" + r.working_dir);
 
   auto res = process::run(argv, r.working_dir);
-  if (res.status != 0) {
+  if (res.status == 127)
+    throw Error("bindgen: error: cannot run '" + argv[0] + "': " + res.err +
+                "  hint: pass --bindgen with a bindgen >= 0.65.1 (setup.sh uses the toolchain root's, "
+                "scripts/tools/bindgen)");
+  if (res.status != 0)
     throw Error("bindgen: error: '" + argv[0] + "' failed with status " + std::to_string(res.status) + ":\n" +
-                res.err + "\n  hint: pass --bindgen with a bindgen >= 0.65.1 (setup.sh uses the toolchain root's)");
-  }
+                res.err + "\n  hint: bindgen parses the spec's headers plus kgen's helper prototypes with the tree's "
+                "flags; the first error above names the line");
   auto text = fs::read_file(output);
   if (!text) throw Error("bindgen: error: no output written to " + output.string());
   std::string out = rename_helpers(*text);

@@ -397,9 +397,34 @@ class View {
         ret = " -> Result<" + m.returns.type + ">";
         body = safety + "\n        let ret = " + invoke + ";\n        " + m.returns.type + "::try_from(ret)";
         break;
-      default:
-        diags.error(sm.loc, "return convention of " + sm.rust + " is not supported for methods yet",
-                    "use errno, value, void, bool, plain or enum");
+      case Returns::Kind::ErrPtr:
+      case Returns::Kind::NullPtr: {
+        const CType& rt = m.fn->ret;
+        const spec::Type* target = rt.pointee ? find_type_by_tag(rt.pointee->tag) : nullptr;
+        if (!target) {
+          diags.error(sm.loc, m.fn->name + " returns '" + rt.spelling + "', which is not a type of this spec",
+                      "err_ptr and null_ptr returns become references to spec types; add the struct under 'types'");
+          break;
+        }
+        bool err = m.returns.kind == Returns::Kind::ErrPtr;
+        bool counted = target->ownership == spec::Type::Ownership::RefCounted;
+        std::string inner = counted ? "crate::types::ARef<" + target->rust + ">" : "&" + target->rust;
+        ret = std::string(err ? " -> Result<" : " -> Option<") + inner + ">";
+        std::string wrap = counted ? "crate::types::ARef::from_raw(ret.cast())" : target->rust + "::from_raw(ret.as_ptr())";
+        std::string own = counted ? "returns a valid `" + rt.pointee->tag +
+                                        "` with a reference taken for the caller, which the `ARef` now owns"
+                                  : "returns a valid `" + rt.pointee->tag + "` that lives as long as `self`";
+        if (err) {
+          body = safety + "\n        let ret = crate::error::from_err_ptr(" + invoke + ")?;\n        " +
+                 "// SAFETY: `from_err_ptr` let through only a valid pointer: by its convention,\n        // `" +
+                 m.fn->name + "` never returns NULL.\n        let ret = unsafe { core::ptr::NonNull::new_unchecked(ret) };\n        " +
+                 safety_comment("`" + m.fn->name + "` " + own + ".", 8) + "\n        Ok(unsafe { " + wrap + " })";
+        } else {
+          body = safety + "\n        let ret = core::ptr::NonNull::new(" + invoke + ")?;\n        " +
+                 safety_comment("`" + m.fn->name + "` " + own + ".", 8) + "\n        Some(unsafe { " + wrap + " })";
+        }
+        break;
+      }
     }
     d.set("ret", ret);
     d.set("body", body);

@@ -21,6 +21,22 @@ Location Cursor::location() const {
   return l;
 }
 
+Location Cursor::expansion_location() const {
+  CXFile file;
+  unsigned line = 0, col = 0;
+  clang_getExpansionLocation(clang_getCursorLocation(c), &file, &line, &col, nullptr);
+  Location l;
+  if (file) l.file = take(clang_getFileName(file));
+  l.line = line;
+  l.column = col;
+  return l;
+}
+
+std::string Cursor::included_file() const {
+  CXFile f = clang_getIncludedFile(c);
+  return f ? take(clang_getFileName(f)) : std::string();
+}
+
 void Cursor::each_child(const std::function<void(Cursor)>& f) const {
   clang_visitChildren(
       c,
@@ -105,6 +121,17 @@ std::vector<Diagnostic> TranslationUnit::errors() const {
     }
     clang_disposeDiagnostic(d);
   }
+  return out;
+}
+
+std::vector<std::string> TranslationUnit::inclusions() const {
+  std::vector<std::string> out;
+  clang_getInclusions(
+      tu_,
+      [](CXFile f, CXSourceLocation*, unsigned, CXClientData data) {
+        static_cast<std::vector<std::string>*>(data)->push_back(take(clang_getFileName(f)));
+      },
+      &out);
   return out;
 }
 

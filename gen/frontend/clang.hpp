@@ -21,6 +21,11 @@ struct Cursor {
   std::string spelling() const { return take(clang_getCursorSpelling(c)); }
   CXType type() const { return clang_getCursorType(c); }
   Location location() const;
+  // Where the macro invocation that produced the cursor sits (for names made
+  // by token pasting, whose spelling location has no file).
+  Location expansion_location() const;
+  // The file an InclusionDirective cursor names (empty if it was not found).
+  std::string included_file() const;
   std::string raw_comment() const { return take(clang_Cursor_getRawCommentText(c)); }
   bool is_definition() const { return clang_isCursorDefinition(c); }
   // Calls f for each direct child.
@@ -61,6 +66,8 @@ class TranslationUnit {
   CXTranslationUnit get() const { return tu_; }
   // Diagnostics of severity error or fatal, with locations.
   std::vector<Diagnostic> errors() const;
+  // Every file the preprocessor entered (clang_getInclusions), as clang names them.
+  std::vector<std::string> inclusions() const;
 
  private:
   CXTranslationUnit tu_ = nullptr;

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "frontend/clang.hpp"
 #include "support/text.hpp"
@@ -123,10 +125,15 @@ bool has_attr(clang::Cursor c, CXCursorKind k) {
 
 class Collector {
  public:
-  explicit Collector(model::CModel& m) : m_(m) {}
+  Collector(model::CModel& m, const ParseOptions& o, std::string main_file)
+      : m_(m), main_(std::move(main_file)), uses_(o.record_uses_of.begin(), o.record_uses_of.end()) {}
 
   void top(clang::Cursor c) {
     switch (c.kind()) {
+      case CXCursor_InclusionDirective: inclusion(c); break;
+      case CXCursor_MacroExpansion:
+        if (!uses_.empty()) macro_use(c);
+        break;
       case CXCursor_FunctionDecl: function(c); break;
       case CXCursor_StructDecl:
       case CXCursor_UnionDecl: record(c, ""); break;
@@ -153,6 +160,9 @@ class Collector {
     f.is_static_inline = is_static && (c.is_definition() || clang_Cursor_isFunctionInlined(c.c));
     f.warn_unused_result = has_attr(c, CXCursor_WarnUnusedResultAttr);
     f.loc = c.location();
+    // Names made by token pasting (DEFINE_GUARD's class_*_destructor) are
+    // spelled in no file: use the macro invocation's place.
+    if (f.loc.file.empty()) f.loc = c.expansion_location();
     f.doc = c.raw_comment();
     auto it = m_.functions.find(f.name);
     if (it == m_.functions.end()) {
@@ -160,6 +170,9 @@ class Collector {
     } else {
       // Merge redeclarations: attributes and docs may sit on any of them.
       auto& old = it->second;
+      if (f.loc.file != old.loc.file &&
+          std::find(old.other_files.begin(), old.other_files.end(), f.loc.file) == old.other_files.end())
+        old.other_files.push_back(f.loc.file);
       old.warn_unused_result |= f.warn_unused_result;
       if (old.doc.empty()) old.doc = f.doc;
       if (f.is_static_inline) {
@@ -277,7 +290,48 @@ class Collector {
     m_.macros[mac.name] = std::move(mac);
   }
 
+  void inclusion(clang::Cursor c) {
+    std::string from = c.location().file;  // empty: the command line's -include
+    std::string to = c.included_file();
+    if (to.empty()) return;
+    if (from == main_) {
+      m_.header_files[c.spelling()] = to;
+      return;
+    }
+    auto& v = m_.includes[from];
+    if (std::find(v.begin(), v.end(), to) == v.end()) v.push_back(to);
+  }
+
+  void macro_use(clang::Cursor c) {
+    std::string name = c.spelling();
+    if (!uses_.count(name)) return;
+    model::CMacroUse u;
+    u.name = name;
+    u.loc = c.location();
+    auto toks = c.tokens();
+    // NAME ( a , b ( c , d ) , e ): split at depth-1 commas.
+    int depth = 0;
+    std::vector<std::string> cur;
+    for (size_t i = 1; i < toks.size(); ++i) {
+      const auto& t = toks[i];
+      if (t == "(" && depth++ == 0) continue;
+      if (t == ")" && --depth == 0) {
+        u.args.push_back(text::join(cur, " "));
+        break;
+      }
+      if (t == "," && depth == 1) {
+        u.args.push_back(text::join(cur, " "));
+        cur.clear();
+        continue;
+      }
+      cur.push_back(t);
+    }
+    m_.macro_uses.push_back(std::move(u));
+  }
+
   model::CModel& m_;
+  std::string main_;
+  std::set<std::string> uses_;
 };
 
 unsigned parse_options() {
@@ -313,8 +367,15 @@ model::CModel parse(const ParseOptions& opts) {
   }
   model::CModel m;
   m.main_headers = opts.headers;
-  Collector col(m);
+  Collector col(m, opts, main);
   tu.root().each_child([&](clang::Cursor c) { col.top(c); });
+  namespace stdfs = std::filesystem;
+  stdfs::path base = opts.working_dir.empty() ? stdfs::current_path() : stdfs::path(opts.working_dir);
+  for (const auto& f : tu.inclusions()) {
+    if (f == main) continue;  // the synthetic input, never on disk
+    stdfs::path p(f);
+    m.input_files.emplace(f, (p.is_absolute() ? p : base / p).lexically_normal().string());
+  }
   spdlog::debug("parsed {} functions, {} records, {} enums, {} macros", m.functions.size(), m.records.size(),
                 m.enums.size(), m.macros.size());
   return m;

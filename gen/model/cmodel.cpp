@@ -1,6 +1,7 @@
 #include "model/cmodel.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace kgen::model {
 
@@ -78,6 +79,51 @@ std::vector<std::string> CModel::similar_names(const std::string& name) const {
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> out;
   for (size_t i = 0; i < scored.size() && i < 3; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+CModel restrict_to(const CModel& m, const std::vector<std::string>& headers) {
+  std::set<std::string> reach;
+  std::vector<std::string> todo;
+  auto visit = [&](const std::string& f) {
+    if (reach.insert(f).second) todo.push_back(f);
+  };
+  if (auto it = m.includes.find(""); it != m.includes.end())
+    for (const auto& f : it->second) visit(f);
+  for (const auto& h : headers)
+    if (auto it = m.header_files.find(h); it != m.header_files.end()) visit(it->second);
+  while (!todo.empty()) {
+    std::string f = todo.back();
+    todo.pop_back();
+    if (auto it = m.includes.find(f); it != m.includes.end())
+      for (const auto& g : it->second) visit(g);
+  }
+  auto in = [&](const Location& l) { return l.file.empty() || reach.count(l.file) > 0; };
+
+  CModel out;
+  out.typedefs = m.typedefs;  // no locations; names alone never resolve a spec item
+  out.main_headers = headers;
+  for (const auto& [k, f] : m.functions) {
+    bool seen = in(f.loc);
+    for (const auto& o : f.other_files) seen |= reach.count(o) > 0;
+    if (seen) out.functions.emplace(k, f);
+  }
+  for (const auto& [k, r] : m.records)
+    if (in(r.loc)) out.records.emplace(k, r);
+  for (const auto& [k, e] : m.enums)
+    if (in(e.loc)) out.enums.emplace(k, e);
+  for (const auto& [c, e] : m.enum_of_constant)
+    if (out.enums.count(e)) out.enum_of_constant.emplace(c, e);
+  for (const auto& [k, mac] : m.macros)
+    if (in(mac.loc)) out.macros.emplace(k, mac);
+  for (const auto& u : m.macro_uses)
+    if (in(u.loc)) out.macro_uses.push_back(u);
+  for (const auto& [f, incs] : m.includes)
+    if (f.empty() || reach.count(f)) out.includes.emplace(f, incs);
+  for (const auto& h : headers)
+    if (auto it = m.header_files.find(h); it != m.header_files.end()) out.header_files.emplace(h, it->second);
+  for (const auto& [name, path] : m.input_files)
+    if (reach.count(name)) out.input_files.emplace(name, path);
   return out;
 }
 

@@ -54,6 +54,7 @@ struct CFunction {
   bool warn_unused_result = false;
   Location loc;
   std::string doc;  // raw comment text attached by clang, if any
+  std::vector<std::string> other_files;  // files of further declarations (for restrict_to)
 };
 
 struct CField {
@@ -108,6 +109,15 @@ struct CMacro {
   std::optional<MacroValue> value;  // set for object-like integer constant expressions
 };
 
+// An invocation of a macro that the parse was asked to record
+// (frontend::ParseOptions::record_uses_of), such as
+// DEFINE_GUARD(mutex, struct mutex *, mutex_lock(_T), mutex_unlock(_T)).
+struct CMacroUse {
+  std::string name;
+  std::vector<std::string> args;  // top-level arguments, tokens joined by single spaces
+  Location loc;
+};
+
 struct CModel {
   std::map<std::string, CFunction> functions;
   std::map<std::string, CRecord> records;  // by tag
@@ -116,6 +126,13 @@ struct CModel {
   std::map<std::string, CMacro> macros;
   std::map<std::string, CType> typedefs;  // name -> underlying type
   std::vector<std::string> main_headers;  // the headers that were asked for
+  std::vector<CMacroUse> macro_uses;      // in source order
+  // What the preprocessor read: for the regeneration cache, and so that one
+  // parse can serve several specs (restrict_to).
+  std::map<std::string, std::string> input_files;  // every file entered: clang's name -> absolute path
+  std::map<std::string, std::vector<std::string>> includes;  // file -> files its #include lines name
+                                                             // ("" holds the command line's -include)
+  std::map<std::string, std::string> header_files;  // a main header as written -> the file it names
 
   const CFunction* function(const std::string& n) const;
   const CRecord* record(const std::string& tag) const;
@@ -124,5 +141,11 @@ struct CModel {
   // Names that look like `name` (same prefix, edit distance), for "did you mean".
   std::vector<std::string> similar_names(const std::string& name) const;
 };
+
+// The model as a parse of only `headers` (a subset of m.main_headers) would
+// have produced it: declarations from files those headers do not reach
+// through #include lines are left out. Lets several specs share one parse of
+// the union of their headers and still see exactly what their own would.
+CModel restrict_to(const CModel& m, const std::vector<std::string>& headers);
 
 }  // namespace kgen::model

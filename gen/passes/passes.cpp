@@ -1,6 +1,8 @@
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <optional>
+#include <tuple>
 #include <set>
 #include <sstream>
 
@@ -84,6 +86,7 @@ class Runner {
   // A C function whose first parameter points at the type: a method.
   std::optional<PlannedMethod> method(const spec::Type& t, const std::string& tag, const spec::Method& me) {
     const model::CFunction* fn = m_.function(me.c);
+    if (!fn) fn = macro_function(t, tag, me);
     if (!fn) {
       d_.error(me.loc, "unknown C function '" + me.c + "' for method " + t.rust + "::" + me.rust,
                did_you_mean(m_, me.c));
@@ -101,6 +104,88 @@ class Runner {
     }
     if (fn->variadic) d_.error(me.loc, me.c + " is variadic; variadic functions cannot be wrapped");
     return PlannedMethod{&me, fn, false, me.returns};
+  }
+
+  // A function-like macro called as a method gets a helper whose prototype
+  // comes from the spec: the receiver is a pointer to the type, the other
+  // parameters have the C types of their Rust types in 'args', and the
+  // return type follows 'returns'. Clang checks the helper when the kernel
+  // compiles rust/helpers/.
+  const model::CFunction* macro_function(const spec::Type& t, const std::string& tag, const spec::Method& me) {
+    const model::CMacro* mac = m_.macro(me.c);
+    if (!mac || !mac->function_like) return nullptr;
+    model::CFunction f;
+    f.name = me.c;
+    f.loc = mac->loc;
+    f.is_static_inline = true;  // nothing to link against: it needs a helper
+    if (mac->params.empty()) {
+      d_.error(me.loc, "macro " + me.c + " takes no parameters; it cannot be a method of " + t.rust);
+      return nullptr;
+    }
+    model::CType self;
+    self.kind = CType::Kind::Pointer;
+    self.spelling = "struct " + tag + " *";
+    self.pointee = std::make_shared<CType>();
+    self.pointee->kind = CType::Kind::Record;
+    self.pointee->tag = tag;
+    self.pointee->spelling = "struct " + tag;
+    f.params.push_back({mac->params[0], self});
+    for (size_t i = 1; i < mac->params.size(); ++i) {
+      std::string rust;
+      for (const auto& a : me.args)
+        if (a.name == mac->params[i]) rust = a.rust_type;
+      auto ct = c_type_of_rust(rust);
+      if (!ct) {
+        d_.error(me.loc, "macro " + me.c + ": give the Rust type of its parameter '" + mac->params[i] + "' in 'args'",
+                 "a macro has no C types; kgen types its helper from the spec (u8..u64, i8..i64, bool)");
+        return nullptr;
+      }
+      f.params.push_back({mac->params[i], *ct});
+    }
+    if (!me.returns.explicit_) {
+      d_.error(me.loc, "macro " + me.c + ": say what it returns ('returns: errno', 'value u16', 'bool', 'void', ...)");
+      return nullptr;
+    }
+    switch (me.returns.kind) {
+      case Returns::Kind::Errno:
+      case Returns::Kind::Value: f.ret = *c_type_of_rust("i32"); break;
+      case Returns::Kind::Bool: f.ret = *c_type_of_rust("bool"); break;
+      case Returns::Kind::Void: f.ret.kind = CType::Kind::Void; f.ret.spelling = "void"; break;
+      case Returns::Kind::Plain:
+        if (auto ct = c_type_of_rust(me.returns.type)) {
+          f.ret = *ct;
+          break;
+        }
+        [[fallthrough]];
+      default:
+        d_.error(me.loc, "macro " + me.c + ": this return convention cannot type a helper");
+        return nullptr;
+    }
+    p_.synthesized.push_back(std::move(f));
+    return &p_.synthesized.back();
+  }
+
+  static std::optional<CType> c_type_of_rust(const std::string& rust) {
+    static const std::map<std::string, std::tuple<const char*, bool, unsigned>> m = {
+        {"u8", {"u8", false, 8}},   {"u16", {"u16", false, 16}}, {"u32", {"u32", false, 32}},
+        {"u64", {"u64", false, 64}}, {"i8", {"s8", true, 8}},    {"i16", {"s16", true, 16}},
+        {"i32", {"s32", true, 32}},  {"i64", {"s64", true, 64}}};
+    CType c;
+    if (rust == "bool") {
+      c.kind = CType::Kind::Bool;
+      c.spelling = "bool";
+      c.builtin = "_Bool";
+      c.bits = 8;
+      return c;
+    }
+    auto it = m.find(rust);
+    if (it == m.end()) return std::nullopt;
+    auto [name, sgn, bits] = it->second;
+    c.kind = CType::Kind::Int;
+    c.spelling = c.typedef_name = name;
+    c.is_signed = sgn;
+    c.bits = bits;
+    return c;
   }
 
   // A pair function (get/put, lock/unlock): takes exactly a pointer to the type.

@@ -2,6 +2,7 @@
 // read. run_passes() runs the named passes in a fixed order; after it the
 // plan is frozen.
 #pragma once
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -16,7 +17,7 @@ namespace kgen::passes {
 struct PlannedMethod {
   const spec::Method* spec;
   const model::CFunction* fn;
-  bool needs_helper = false;  // static inline: a rust_helper_* is generated
+  bool needs_helper = false;  // static inline or macro: a rust_helper_* is generated
   spec::Returns returns;      // effective convention (spec, or derived from the C type)
 };
 
@@ -85,6 +86,9 @@ struct Ignored {
 
 struct Plan {
   const spec::Spec* spec = nullptr;
+  // C functions kgen made up: the prototypes of helpers for function-like
+  // macros, typed from the spec (a deque keeps pointers to them stable).
+  std::deque<model::CFunction> synthesized;
   const model::CModel* c = nullptr;
   std::vector<PlannedType> types;
   std::vector<PlannedEnum> enums;

@@ -4,6 +4,8 @@
 
 typedef unsigned short u16;
 typedef unsigned int u32;
+typedef int s32;
+typedef _Bool bool;
 
 #define WIDGET_F_FAST 0x1
 #define WIDGET_F_SLOW (1 << 3)
@@ -60,6 +62,20 @@ static inline int widget_read(struct widget *w, u32 reg)
 }
 
 void widget_poke(struct widget *w);
+
+/* A function-like macro called as a method: kgen types its helper from the spec. */
+#define widget_has_flag(w, flag) (((w)->id & (flag)) != 0)
+
+/**
+ * widget_find - find a sibling widget
+ * @w: the widget
+ * @id: the sibling's id
+ *
+ * Return: the sibling with a reference taken, or an ERR_PTR.
+ */
+struct widget *widget_find(struct widget *w, int id);
+/* The next widget with a reference taken, or NULL. */
+struct widget *widget_next(struct widget *w);
 
 void widget_get(struct widget *w);
 void widget_put(struct widget *w);

@@ -44,10 +44,26 @@ pub mod error {
             Err(e) => T::from(e.0 as i16),
         }
     }
+    pub fn from_err_ptr<T>(ptr: *mut T) -> Result<*mut T> {
+        if (ptr as isize) < 0 && (ptr as isize) >= -4095 {
+            Err(Error(ptr as isize as i32))
+        } else {
+            Ok(ptr)
+        }
+    }
     pub const VTABLE_DEFAULT_ERROR: &str = "This function must not be called, see the #[vtable] documentation.";
 }
 
 pub mod types {
+    pub struct ARef<T: AlwaysRefCounted>(#[allow(dead_code)] core::ptr::NonNull<T>);
+    impl<T: AlwaysRefCounted> ARef<T> {
+        /// # Safety
+        ///
+        /// `ptr` holds a reference that the `ARef` takes over.
+        pub unsafe fn from_raw(ptr: core::ptr::NonNull<T>) -> Self {
+            ARef(ptr)
+        }
+    }
     /// # Safety
     ///
     /// As in rust/kernel/types.rs: the object stays alive while the count is non-zero.

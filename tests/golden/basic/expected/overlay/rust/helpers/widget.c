@@ -10,6 +10,11 @@ int rust_helper___widget_read_locked(struct widget *w, u32 reg)
 	return __widget_read_locked(w, reg);
 }
 
+bool rust_helper_widget_has_flag(struct widget *w, u32 flag)
+{
+	return widget_has_flag(w, flag);
+}
+
 void rust_helper_widget_lock(struct widget *w)
 {
 	widget_lock(w);

@@ -179,6 +179,41 @@ impl Widget {
         // gives exclusive access to it.
         unsafe { bindings::widget_poke(ptr) };
     }
+
+    /// Returns true if the widget's id has `flag` set.
+    #[doc(alias = "widget_has_flag")]
+    pub fn has_flag(&self, flag: u32) -> bool {
+        let ptr = self.0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid.
+        unsafe { bindings::widget_has_flag(ptr, flag) }
+    }
+
+    /// Find a sibling widget.
+    ///
+    /// Returns the sibling with a reference taken, or an ERR_PTR.
+    #[doc(alias = "widget_find")]
+    pub fn find(&self, id: crate::ffi::c_int) -> Result<crate::types::ARef<Widget>> {
+        let ptr = self.0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid.
+        let ret = crate::error::from_err_ptr(unsafe { bindings::widget_find(ptr, id) })?;
+        // SAFETY: `from_err_ptr` let through only a valid pointer: by its convention,
+        // `widget_find` never returns NULL.
+        let ret = unsafe { core::ptr::NonNull::new_unchecked(ret) };
+        // SAFETY: `widget_find` returns a valid `widget` with a reference taken for the caller,
+        // which the `ARef` now owns.
+        Ok(unsafe { crate::types::ARef::from_raw(ret.cast()) })
+    }
+
+    /// Returns the next widget, if any.
+    #[doc(alias = "widget_next")]
+    pub fn next(&self) -> Option<crate::types::ARef<Widget>> {
+        let ptr = self.0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid.
+        let ret = core::ptr::NonNull::new(unsafe { bindings::widget_next(ptr) })?;
+        // SAFETY: `widget_next` returns a valid `widget` with a reference taken for the caller,
+        // which the `ARef` now owns.
+        Some(unsafe { crate::types::ARef::from_raw(ret.cast()) })
+    }
 }
 
 // SAFETY: The C side keeps a `widget` alive while its reference count is non-zero:
