@@ -54,7 +54,11 @@ std::string safety_comment(const std::string& why, size_t indent) {
 // `#[doc(alias)]` only where the C name differs from the Rust one (rustdoc
 // rejects an alias equal to the item's name).
 void set_alias(mu::data& d, const std::string& c, const std::string& rust) {
-  if (c != rust) d.set("alias", c);
+  // Always set: Mustache would otherwise find an enclosing item's alias.
+  if (c != rust)
+    d.set("alias", c);
+  else
+    d.set("alias", false);
 }
 
 mu::data docs(const std::vector<std::string>& paragraphs, size_t indent = 0) {

@@ -145,17 +145,10 @@ std::string to_markdown(const std::string& s) {
       continue;
     }
     if (c == '&' && word_start && s.compare(i + 1, 7, "struct ") == 0) continue;
-    if (c == '[' || c == ']' || c == '<' || c == '>' || c == '*' || c == '_' || c == '#') {
-      if (c == '_' ) {  // underscores inside words are fine in Markdown
-        out += c;
-        continue;
-      }
-      if (c == '>' && !out.empty() && out.back() == '-') {  // "->" stays
-        out += c;
-        continue;
-      }
-      out += '\\';
-    }
+    // What rustdoc would read as a link, an HTML tag, emphasis or a heading.
+    bool tag_start = c == '<' && i + 1 < s.size() &&
+                     (std::isalpha(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '/' || s[i + 1] == '!');
+    if (c == '[' || c == ']' || tag_start || c == '*' || c == '#') out += '\\';
     out += c;
   }
   return out;

@@ -30,7 +30,8 @@ TEST_CASE("kernel-doc of a struct member", "[kerneldoc]") {
 TEST_CASE("kernel-doc markup becomes rustdoc-safe Markdown", "[kerneldoc]") {
   CHECK(to_markdown("returns %NULL or @phydev") == "returns `NULL` or `phydev`");
   CHECK(to_markdown("see &struct phy_device") == "see struct phy_device");
-  CHECK(to_markdown("a [x] <y>") == "a \\[x\\] \\<y\\>");
+  CHECK(to_markdown("a [x] <y>") == "a \\[x\\] \\<y>");
+  CHECK(to_markdown("returns < 0 on failure") == "returns < 0 on failure");
   CHECK(to_markdown("ptr->field") == "ptr->field");
 }
 

@@ -99,7 +99,7 @@ impl Widget {
     }
 
     /// Returns `id`.
-    #[doc(alias = "widget")]
+
     pub fn id(&self) -> u32 {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
@@ -107,7 +107,7 @@ impl Widget {
     }
 
     /// Returns `state`.
-    #[doc(alias = "widget")]
+
     pub fn state(&self) -> Result<State> {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
