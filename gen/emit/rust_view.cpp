@@ -834,8 +834,9 @@ std::string render_rust_module(const passes::Plan& plan, const ViewContext& ctx)
   tpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tpl.render(d);
   if (!tpl.is_valid()) throw Error("internal error: rendering 'module': " + tpl.error_message());
-  // Drop the blank lines that empty sections leave: runs of them, and those
-  // right after an opening or right before a closing brace.
+  // Drop the blank lines that empty sections leave: runs of them, those
+  // right after an opening or right before a closing brace, and those after
+  // a doc comment.
   auto lines = text::split_lines(out);
   std::vector<std::string> kept;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -847,6 +848,7 @@ std::string render_rust_module(const passes::Plan& plan, const ViewContext& ctx)
     }
     if (kept.empty() || kept.back().empty()) continue;
     if (text::ends_with(kept.back(), "{") || text::ends_with(kept.back(), "(")) continue;
+    if (text::starts_with(text::trim(kept.back()), "///")) continue;  // a doc comment documents what follows
     kept.push_back("");
   }
   while (!kept.empty() && kept.back().empty()) kept.pop_back();

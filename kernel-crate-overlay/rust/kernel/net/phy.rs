@@ -190,7 +190,6 @@ impl Device {
     }
 
     /// Returns the PHY identifier read from the PHY's ID registers.
-
     pub fn phy_id(&self) -> u32 {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
@@ -198,7 +197,6 @@ impl Device {
     }
 
     /// Returns the state of the phylib state machine.
-
     pub fn state(&self) -> DeviceState {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
@@ -234,7 +232,6 @@ impl Device {
     }
 
     /// Returns the current speed in Mb/s (`SPEED_UNKNOWN` is -1).
-
     pub fn speed(&self) -> i32 {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
@@ -242,7 +239,6 @@ impl Device {
     }
 
     /// Returns the current duplex mode.
-
     pub fn duplex(&self) -> Result<DuplexMode> {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
@@ -320,7 +316,6 @@ impl Device {
     /// bit to be cleared.
     ///
     /// Returns 0 on success, < 0 on failure
-
     pub fn genphy_soft_reset(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -351,7 +346,6 @@ impl Device {
     }
 
     /// Resumes the PHY by clearing `BMCR_PDOWN`.
-
     pub fn genphy_resume(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -360,7 +354,6 @@ impl Device {
     }
 
     /// Suspends the PHY by setting `BMCR_PDOWN`.
-
     pub fn genphy_suspend(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -372,7 +365,6 @@ impl Device {
     ///
     /// Update the value in phydev->link to reflect the current link value. In order to do this,
     /// we need to read the status register twice, keeping the second value.
-
     pub fn genphy_update_link(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -381,7 +373,6 @@ impl Device {
     }
 
     /// Reads the link partner's advertisement into the device's state.
-
     pub fn genphy_read_lpa(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -394,7 +385,6 @@ impl Device {
     /// Reads the PHY's abilities and populates phydev->supported accordingly.
     ///
     /// Returns 0 on success, < 0 on failure
-
     pub fn genphy_read_abilities(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -403,7 +393,6 @@ impl Device {
     }
 
     /// Restarts or configures auto-negotiation from the device's settings (Clause 22).
-
     pub fn genphy_config_aneg(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -412,7 +401,6 @@ impl Device {
     }
 
     /// Enable and Restart Autonegotiation.
-
     pub fn genphy_restart_aneg(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -424,7 +412,6 @@ impl Device {
     ///
     /// Configures MII_BMCR to force speed/duplex to the values in phydev. Assumes that the
     /// values are valid. Please see phy_sanitize_settings().
-
     pub fn genphy_setup_forced(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -433,7 +420,6 @@ impl Device {
     }
 
     /// Returns 1 if auto-negotiation has completed, 0 if not (from `BMSR_ANEGCOMPLETE`).
-
     pub fn genphy_aneg_done(&mut self) -> Result<u32> {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -444,7 +430,6 @@ impl Device {
     }
 
     /// Reads the master/slave configuration and state.
-
     pub fn genphy_read_master_slave(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -453,7 +438,6 @@ impl Device {
     }
 
     /// Reads the link status from the Clause 45 MMDs.
-
     pub fn genphy_c45_read_link(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`

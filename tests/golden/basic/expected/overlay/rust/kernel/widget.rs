@@ -99,7 +99,6 @@ impl Widget {
     }
 
     /// Returns `id`.
-
     pub fn id(&self) -> u32 {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
@@ -107,7 +106,6 @@ impl Widget {
     }
 
     /// Returns `state`.
-
     pub fn state(&self) -> Result<State> {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
