@@ -210,12 +210,14 @@ class View {
     return d;
   }
 
-  std::string read_field(const passes::PlannedField& f) const {
-    auto parts = text::split(f.spec->c, '.');
-    std::string last = parts.back();
-    std::string path = "(*ptr)." + f.spec->c;
-    if (f.bitfield) return "(*ptr)." + (parts.size() > 1 ? f.spec->c.substr(0, f.spec->c.rfind('.')) + "." : "") + last + "()";
-    return path;
+  // `(*ptr).a.b` for a plain field; for a bitfield, the path to bindgen's
+  // accessor of `accessor_prefix` + the last name (`(*ptr).a.set_b`).
+  static std::string field_expr(const passes::PlannedField& f, const std::string& accessor_prefix = "") {
+    const std::string& path = f.spec->c;
+    if (!f.bitfield) return "(*ptr)." + path;
+    auto dot = path.rfind('.');
+    std::string parent = dot == std::string::npos ? "" : path.substr(0, dot + 1);
+    return "(*ptr)." + parent + accessor_prefix + path.substr(dot == std::string::npos ? 0 : dot + 1);
   }
 
   // Converts the C value `v` of field type `ft` to what the getter returns.
@@ -271,7 +273,7 @@ class View {
     set_alias(g, f.spec->c, f.spec->get);
     std::string rt;
     std::string conv = getter_convert(f, rt);
-    std::string read = "unsafe { " + read_field(f) + " }";
+    std::string read = "unsafe { " + field_expr(f) + (f.bitfield ? "()" : "") + " }";
     // No `let` when there is nothing to convert (clippy::let_and_return).
     g.set("body", conv == "value" ? read : "let value = " + read + ";\n        " + conv);
     g.set("rust_type", rt);
@@ -319,13 +321,7 @@ class View {
     }
     s.set("rust_type", rt);
     s.set("convert_expr", conv);
-    if (f.bitfield) {
-      auto parts = text::split(sf.c, '.');
-      std::string prefix = parts.size() > 1 ? sf.c.substr(0, sf.c.rfind('.')) + "." : "";
-      s.set("write_stmt", "(*ptr)." + prefix + "set_" + parts.back() + "(value)");
-    } else {
-      s.set("write_stmt", "(*ptr)." + sf.c + " = value");
-    }
+    s.set("write_stmt", f.bitfield ? field_expr(f, "set_") + "(value)" : field_expr(f) + " = value");
     s.set("doc", docs({sf.doc.empty() ? "Sets `" + sf.c + "`." : sf.doc}, 4));
     return s;
   }
@@ -334,7 +330,7 @@ class View {
     return "Calls the C function `" + m.fn->name + "`.";
   }
 
-  mu::data method(const passes::PlannedType& t, const passes::PlannedMethod& m, const std::string& held = "") {
+  mu::data method(const passes::PlannedMethod& m, const std::string& held = "") {
     mu::data d;
     const auto& sm = *m.spec;
     d.set("name", sm.rust);
@@ -440,7 +436,6 @@ class View {
     if (m.fn->warn_unused_result && m.returns.kind != Returns::Kind::Void)
       paras.push_back("The C function is `__must_check`; the returned value must be used.");
     d.set("doc", docs(paras, 4));
-    (void)t;
     return d;
   }
 
@@ -463,7 +458,7 @@ class View {
       if (!f.spec->get.empty()) getters << getter(f);
       if (!f.spec->set.empty()) setters << setter(f);
     }
-    for (const auto& m : t.methods) methods << method(t, m);
+    for (const auto& m : t.methods) methods << method(m);
     mu::data locks{mu::data::type::list};
     for (const auto& l : t.locks) {
       mu::data x;
@@ -476,7 +471,7 @@ class View {
       x.set("doc", docs({sl.doc.empty() ? "Holds the lock that `" + sl.lock + "` takes; dropping it unlocks." : sl.doc}));
       x.set("method_doc", docs({"Takes the lock with `" + sl.lock + "` and returns a guard that releases it."}, 4));
       mu::data gm{mu::data::type::list};
-      for (const auto& m : l.methods) gm << method(t, m, "the guard holds the lock that `" + sl.lock + "` takes");
+      for (const auto& m : l.methods) gm << method(m, "the guard holds the lock that `" + sl.lock + "` takes");
       x.set("methods", gm);
       locks << x;
     }
