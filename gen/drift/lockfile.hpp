@@ -10,6 +10,7 @@
 //   spec net-phy 8c0f...               (name and content hash of the spec)
 //   linux 6.12.117
 //   function phy_read_paged = int phy_read_paged(struct phy_device *phydev, int page, u32 regnum)
+//   macro phy_foo = #define phy_foo(dev, x) ...    (a function-like macro wrapped as a method)
 //   callback phy_driver.soft_reset = int (*soft_reset)(struct phy_device *phydev)
 //   member phy_driver.name = char *name
 //   field phy_device.speed = int speed
@@ -53,7 +54,7 @@ struct Signature {
 std::optional<Signature> parse_signature(std::string_view decl);
 
 struct Entry {
-  enum class Kind { Record, Function, Callback, Member, Field, EnumConstant, Constant, Typedef };
+  enum class Kind { Record, Function, Macro, Callback, Member, Field, EnumConstant, Constant, Typedef };
   Kind kind = Kind::Function;
   std::string key;   // "phy_read_paged", "phy_driver.soft_reset", "phy_device.mdio.addr", "phy_state.PHY_DOWN"
   std::string decl;  // the C declaration; a constant's value

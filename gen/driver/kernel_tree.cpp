@@ -66,7 +66,24 @@ void split_bindgen_command(const std::vector<std::string>& w, std::vector<std::s
   }
 }
 
-KernelTree open_kernel_tree(const std::string& dir_in) {
+std::vector<std::string> bindgen_flags_from_c(const std::vector<std::string>& w) {
+  std::vector<std::string> flags;
+  for (size_t i = 1; i < w.size() && w[i] != ";"; ++i) {  // w[0] is the compiler
+    const std::string& a = w[i];
+    if (text::starts_with(a, "-Wp,-MMD") || text::starts_with(a, "-Wp,-MD")) continue;
+    if (a == "-c" || a == "-S" || a == "-E" || a == "-fverbose-asm") continue;
+    if (a == "-o") {
+      ++i;
+      continue;
+    }
+    if (a[0] != '-' && (text::ends_with(a, ".c") || text::ends_with(a, ".s") || text::ends_with(a, ".S"))) continue;
+    flags.push_back(a);
+  }
+  for (const char* extra : {"-fno-builtin", "-D__BINDGEN__", "-DMODULE"}) flags.push_back(extra);
+  return flags;
+}
+
+KernelTree open_kernel_tree(const std::string& dir_in, bool require_rust) {
   KernelTree t;
   std::error_code ec;
   stdfs::path dir = stdfs::weakly_canonical(dir_in, ec);
@@ -78,6 +95,20 @@ KernelTree open_kernel_tree(const std::string& dir_in) {
   if (!config)
     throw Error((dir / ".config").string() + ": error: the kernel tree is not configured\n"
                 "  hint: run scripts/kernel-tree.sh --stage configure (make LLVM=1 olddefconfig)");
+  if (!require_rust && !stdfs::exists(dir / "rust" / "bindings" / ".bindings_generated.rs.cmd")) {
+    auto release = fs::read_file(dir / "include" / "config" / "kernel.release");
+    stdfs::path cmd = dir / "kernel" / ".bounds.s.cmd";
+    auto saved = fs::read_file(cmd);
+    if (!release || !saved)
+      throw Error(cmd.string() + ": error: the kernel tree is not prepared (no saved C command for kernel/bounds.s)\n"
+                  "  hint: run make LLVM=1 prepare in it (scripts/old-kernel-source.sh does it for 6.1)");
+    t.version = text::trim(*release);
+    auto pos = saved->find(":=");
+    if (pos == std::string::npos) throw Error(cmd.string() + ":1:1: error: expected 'cmd_... := clang ...'");
+    std::string line = saved->substr(pos + 2);
+    t.clang_flags = bindgen_flags_from_c(shell_split(line.substr(0, line.find('\n'))));
+    return t;
+  }
   if (config->find("\nCONFIG_RUST=y\n") == std::string::npos)
     throw Error((dir / ".config").string() + ": error: CONFIG_RUST is not enabled\n"
                 "  hint: enable it (see qemu-tests/kernel.config) and check that the toolchain satisfies "

@@ -16,12 +16,23 @@ struct KernelTree {
 // Checks that `dir` is a configured kernel tree with CONFIG_RUST and reads its
 // bindgen command line from rust/bindings/.bindings_generated.rs.cmd.
 // Throws kgen::Error with what is missing and how to fix it.
-KernelTree open_kernel_tree(const std::string& dir);
+//
+// With require_rust false (`kgen check` on an older tree that cannot enable
+// Rust), a tree without that file gives the C flags Kbuild saved for
+// kernel/bounds.s (made by `make prepare`), as bindgen_flags_from_c() turns
+// them into bindgen's.
+KernelTree open_kernel_tree(const std::string& dir, bool require_rust = true);
 
 // Splits a shell command line (as Kbuild writes it in .cmd files) into words.
 std::vector<std::string> shell_split(const std::string& s);
 // From a saved bindgen command, the options and the clang flags.
 void split_bindgen_command(const std::vector<std::string>& words, std::vector<std::string>& options,
                            std::vector<std::string>& flags);
+// From a saved C compiler command (clang <flags> -S -o x.s x.c), the flags
+// bindgen would get: Kbuild's rust/Makefile passes a C file's flags minus the
+// output and dependency options, plus -fno-builtin -D__BINDGEN__ (and
+// -DMODULE for rust/bindings); on 6.12 this gives exactly the flags of its
+// saved bindgen command, apart from the per-file KBUILD_* names.
+std::vector<std::string> bindgen_flags_from_c(const std::vector<std::string>& words);
 
 }  // namespace kgen::driver

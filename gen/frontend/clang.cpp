@@ -37,6 +37,41 @@ std::string Cursor::included_file() const {
   return f ? take(clang_getFileName(f)) : std::string();
 }
 
+std::string Cursor::body_text() const {
+  CXSourceRange r = clang_getCursorExtent(c);
+  CXFile file;
+  unsigned offset = 0;
+  clang_getSpellingLocation(clang_getRangeEnd(r), &file, nullptr, nullptr, &offset);
+  if (!file) return "";
+  size_t size = 0;
+  const char* buf = clang_getFileContents(clang_Cursor_getTranslationUnit(c), file, &size);
+  if (!buf) return "";
+  std::string_view t(buf, size);
+  size_t i = offset;
+  while (i < t.size() && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r')) ++i;
+  if (i >= t.size() || t[i] != '{') return "";
+  size_t start = i;
+  int depth = 0;
+  for (; i < t.size(); ++i) {
+    char ch = t[i];
+    if (ch == '/' && i + 1 < t.size() && t[i + 1] == '*') {  // comments and literals hold no braces
+      auto e = t.find("*/", i + 2);
+      i = e == std::string_view::npos ? t.size() : e + 1;
+    } else if (ch == '/' && i + 1 < t.size() && t[i + 1] == '/') {
+      i = t.find('\n', i);
+      if (i == std::string_view::npos) break;
+    } else if (ch == '"' || ch == '\'') {
+      for (++i; i < t.size() && t[i] != ch; ++i)
+        if (t[i] == '\\') ++i;
+    } else if (ch == '{') {
+      ++depth;
+    } else if (ch == '}' && --depth == 0) {
+      return std::string(t.substr(start, i + 1 - start));
+    }
+  }
+  return "";
+}
+
 void Cursor::each_child(const std::function<void(Cursor)>& f) const {
   clang_visitChildren(
       c,

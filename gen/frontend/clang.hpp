@@ -26,6 +26,9 @@ struct Cursor {
   Location expansion_location() const;
   // The file an InclusionDirective cursor names (empty if it was not found).
   std::string included_file() const;
+  // The brace-balanced "{...}" right after the cursor's extent, from the
+  // file's text: a definition's body when the parse skips function bodies.
+  std::string body_text() const;
   std::string raw_comment() const { return take(clang_Cursor_getRawCommentText(c)); }
   bool is_definition() const { return clang_isCursorDefinition(c); }
   // Calls f for each direct child.

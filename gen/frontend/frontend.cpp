@@ -126,7 +126,10 @@ bool has_attr(clang::Cursor c, CXCursorKind k) {
 class Collector {
  public:
   Collector(model::CModel& m, const ParseOptions& o, std::string main_file)
-      : m_(m), main_(std::move(main_file)), uses_(o.record_uses_of.begin(), o.record_uses_of.end()) {}
+      : m_(m),
+        main_(std::move(main_file)),
+        uses_(o.record_uses_of.begin(), o.record_uses_of.end()),
+        inline_calls_(o.record_inline_calls) {}
 
   void top(clang::Cursor c) {
     switch (c.kind()) {
@@ -164,6 +167,7 @@ class Collector {
     // spelled in no file: use the macro invocation's place.
     if (f.loc.file.empty()) f.loc = c.expansion_location();
     f.doc = c.raw_comment();
+    if (inline_calls_ && f.is_static_inline) f.calls = body_calls(c);
     auto it = m_.functions.find(f.name);
     if (it == m_.functions.end()) {
       m_.functions.emplace(f.name, std::move(f));
@@ -178,6 +182,7 @@ class Collector {
       if (f.is_static_inline) {
         old.is_static_inline = true;
         old.loc = f.loc;
+        if (!f.calls.empty()) old.calls = f.calls;
       }
     }
   }
@@ -290,6 +295,44 @@ class Collector {
     m_.macros[mac.name] = std::move(mac);
   }
 
+  // Identifiers followed by "(" in a definition's body.
+  static std::vector<std::string> body_calls(clang::Cursor c) {
+    std::vector<std::string> out;
+    std::string body = c.body_text();
+    for (size_t i = 0; i < body.size();) {
+      if (body.compare(i, 2, "/*") == 0) {  // comments and literals name nothing that is called
+        auto e = body.find("*/", i + 2);
+        i = e == std::string::npos ? body.size() : e + 2;
+        continue;
+      }
+      if (body.compare(i, 2, "//") == 0) {
+        i = std::min(body.size(), body.find('\n', i));
+        continue;
+      }
+      if (body[i] == '"' || body[i] == '\'') {
+        char q = body[i];
+        for (++i; i < body.size() && body[i] != q; ++i)
+          if (body[i] == '\\') ++i;
+        ++i;
+        continue;
+      }
+      if (!(std::isalpha(static_cast<unsigned char>(body[i])) || body[i] == '_')) {
+        ++i;
+        continue;
+      }
+      size_t b = i;
+      while (i < body.size() && (std::isalnum(static_cast<unsigned char>(body[i])) || body[i] == '_')) ++i;
+      size_t j = i;
+      while (j < body.size() && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n')) ++j;
+      std::string id = body.substr(b, i - b);
+      if (j < body.size() && body[j] == '(' && std::find(out.begin(), out.end(), id) == out.end()) out.push_back(id);
+    }
+    static const std::set<std::string> keywords = {"if", "while", "for", "switch", "return", "sizeof", "typeof",
+                                                   "__typeof__", "__builtin_expect", "likely", "unlikely"};
+    std::erase_if(out, [](const std::string& s) { return keywords.count(s) > 0; });
+    return out;
+  }
+
   void inclusion(clang::Cursor c) {
     std::string from = c.location().file;  // empty: the command line's -include
     std::string to = c.included_file();
@@ -332,6 +375,7 @@ class Collector {
   model::CModel& m_;
   std::string main_;
   std::set<std::string> uses_;
+  bool inline_calls_;
 };
 
 unsigned parse_options() {

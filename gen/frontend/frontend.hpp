@@ -13,6 +13,7 @@ struct ParseOptions {
   std::vector<std::string> flags;    // compile flags (the tree's own, for a kernel)
   std::string working_dir;           // relative paths in flags are relative to this
   std::vector<std::string> record_uses_of;  // macros whose invocations go to CModel::macro_uses
+  bool record_inline_calls = false;  // fill CFunction::calls for static inline definitions
 };
 
 // Parses the headers. A header that does not parse is an error with its

@@ -55,6 +55,9 @@ struct CFunction {
   Location loc;
   std::string doc;  // raw comment text attached by clang, if any
   std::vector<std::string> other_files;  // files of further declarations (for restrict_to)
+  // A static inline definition: what its body calls, in order (functions and
+  // function-like macros), when the parse was asked for it.
+  std::vector<std::string> calls;
 };
 
 struct CField {

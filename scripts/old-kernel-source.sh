@@ -1,0 +1,168 @@
+#!/bin/bash
+# old-kernel-source.sh [--stage source|configure]: ensure an OLDER Linux tree,
+# Debian 12's linux-source-6.1, for `kgen check` (drift between the 6.12 that
+# the specs were locked against and a real older kernel), and print its path
+# (only that) on stdout.
+#
+#   source:    the pristine source, exactly as kernel-source.sh does it for
+#              6.12: the host's apt, pinned to LINUX_SOURCE_VERSION (newest
+#              available with a warning if that is gone), unpacked atomically
+#              into $KGEN_CACHE/linux-<version>/src with source.stamp.
+#   configure: (default) a copy of it, $KGEN_CACHE/tree61-<key>, configured
+#              from qemu-tests/kernel.config WITHOUT the Rust options, then
+#              `make LLVM=1 prepare` in the toolchain root (in-root.sh).
+#              key = key_of(kernel.config, Debian version, root name).
+#
+# Why no Rust: 6.1's Rust support needs rustc 1.62 and bindgen 0.56 exactly,
+# and the toolchain root has 1.85 and 0.71, so 6.1 cannot give bindgen's
+# command line (rust/bindings/.bindings_generated.rs.cmd). kgen then reads the
+# C flags Kbuild saved for kernel/bounds.s (made by `make prepare`), which is
+# what Kbuild derives bindgen's flags from (see open_kernel_tree in
+# gen/driver/kernel_tree.cpp). Make output: <tree>/.kgen/make.log.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+LINUX_SOURCE_VERSION=6.1.192-2
+PACKAGE=linux-source-6.1
+TARBALL=usr/src/linux-source-6.1.tar.xz
+
+usage() { die "usage: old-kernel-source.sh [--stage source|configure]"; }
+stage=configure
+case ${1:-} in
+"") ;;
+--stage) stage=${2:-} ;;
+--stage=*) stage=${1#--stage=} ;;
+*) usage ;;
+esac
+[[ $stage == source || $stage == configure ]] || usage
+
+dir_of() { printf '%s/linux-%s\n' "$KGEN_CACHE" "${1//[^A-Za-z0-9.+-]/_}"; }
+
+# 1. The pristine source (kernel-source.sh's pattern).
+source_dir() {
+    local dir versions version tmp deb sha
+    dir=$(dir_of "$LINUX_SOURCE_VERSION")
+    if [[ -f $dir/source.stamp ]]; then
+        printf '%s\n' "$dir/src"
+        return 0
+    fi
+    available() { apt-cache madison "$PACKAGE" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'; }
+    versions=$(available)
+    if ! grep -qxF -- "$LINUX_SOURCE_VERSION" <<<"$versions"; then
+        step apt-update host_apt_get update >&2
+        versions=$(available)
+    fi
+    version=$LINUX_SOURCE_VERSION
+    if ! grep -qxF -- "$version" <<<"$versions"; then
+        version=$(head -n 1 <<<"$versions")
+        [[ -n $version ]] || die "host apt knows no $PACKAGE package at all"
+        warn "$PACKAGE=$LINUX_SOURCE_VERSION is not available from the host's apt;" \
+            "falling back to the newest available version, $version"
+        dir=$(dir_of "$version")
+    fi
+    cache_lock old-source
+    if [[ ! -f $dir/source.stamp ]]; then
+        mkdir -p "$dir"
+        for old in "$dir"/src.tmp.*; do
+            [[ -e $old ]] && safe_rm "$old"
+        done
+        [[ ! -e $dir/src ]] || safe_rm "$dir/src"
+        tmp=$dir/src.tmp.$$
+        trap 'safe_rm "$tmp"' EXIT
+        mkdir -p "$tmp/deb" "$tmp/src"
+        # shellcheck disable=SC2317 # run by step
+        download() {
+            cd "$tmp/deb"
+            apt-get -q -o APT::Sandbox::User=root download "$PACKAGE=$version" >&2
+        }
+        step download-old-source download >&2
+        deb=$(echo "$tmp"/deb/*.deb)
+        [[ -f $deb ]] || die "apt-get download produced no .deb in $tmp/deb"
+        # shellcheck disable=SC2317 # run by step
+        unpack() {
+            dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./$TARBALL" |
+                xz -d -T0 | tar -x -C "$tmp/src" --strip-components=1 --no-same-owner
+            [[ -f $tmp/src/Makefile && -d $tmp/src/include/linux ]] ||
+                die "unpacked source in $tmp/src lacks Makefile or include/linux"
+        }
+        step unpack-old-source unpack >&2
+        sha=$(sha256sum <"$deb" | cut -d' ' -f1)
+        mv -T -- "$tmp/src" "$dir/src"
+        printf 'package=%s\nversion=%s\ndeb_sha256=%s\n' "$PACKAGE" "$version" "$sha" >"$dir/source.stamp"
+        safe_rm "$tmp"
+        trap - EXIT
+        log "old kernel source ready: $dir/src ($PACKAGE $version)"
+    fi
+    printf '%s\n' "$dir/src"
+}
+
+src=$(source_dir)
+if [[ $stage == source ]]; then
+    printf '%s\n' "$src"
+    exit 0
+fi
+
+# 2. A configured, prepared copy.
+fragment=$KGEN_REPO/qemu-tests/kernel.config
+root=$("$KGEN_SCRIPTS/toolchain-root.sh")
+version=$(sed -n 's/^version=//p' "$src/../source.stamp")
+key=$(key_of "$fragment" -- "$version" "${root##*/}" old-kernel-no-rust)
+tree=$KGEN_CACHE/tree61-$key
+state=$tree/.kgen
+logfile=$state/make.log
+cache_lock "tree61-$key"
+
+if [[ ! -f $state/copied ]]; then
+    for old in "$tree".tmp.* "$tree"; do
+        [[ -e $old ]] && safe_rm "$old"
+    done
+    tmp=$tree.tmp.$$
+    trap 'safe_rm "$tmp"' EXIT
+    copy_source() {
+        cp -a -- "$src" "$tmp"
+        mkdir -p "$tmp/.kgen"
+        printf 'key=%s\nsource=%s\nversion=%s\nroot=%s\n' "$key" "$src" "$version" "$root" >"$tmp/.kgen/copied"
+    }
+    step copy-old-source copy_source >&2
+    mv -T -- "$tmp" "$tree"
+    trap - EXIT
+fi
+
+kmake() { run_logged "$logfile" "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" make LLVM=1 "$@"; }
+
+# The 6.12 fragment minus everything Rust (6.1 cannot enable it with this
+# toolchain), so both trees see the headers under the same configuration.
+fragment_args() {
+    sed -nE -e 's/^CONFIG_([A-Za-z0-9_]+)=y$/--enable \1/p' -e 's/^CONFIG_([A-Za-z0-9_]+)=m$/--module \1/p' \
+        -e 's/^# CONFIG_([A-Za-z0-9_]+) is not set$/--disable \1/p' "$fragment" | grep -v RUST
+}
+
+configure() {
+    kmake tinyconfig
+    # shellcheck disable=SC2046 # one word per option by design
+    run_logged "$logfile" "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" \
+        scripts/config --file .config $(fragment_args)
+    kmake olddefconfig
+    # shellcheck disable=SC2046
+    run_logged "$logfile" "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" \
+        scripts/config --file .config $(fragment_args)
+    kmake olddefconfig
+    local opt bad=()
+    for opt in NET NETDEVICES PHYLIB MDIO_DEVICE BLOCK BLK_DEV PCI; do
+        grep -qx "CONFIG_$opt=y" .config || bad+=("$opt")
+    done
+    ((${#bad[@]} == 0)) || die "options did not stick in $tree/.config: ${bad[*]}"
+    kmake -j"${KGEN_JOBS:-$(nproc)}" prepare
+    [[ -f kernel/.bounds.s.cmd && -f include/config/kernel.release ]] ||
+        die "make prepare made no kernel/.bounds.s.cmd in $tree"
+}
+
+if [[ $(cat "$state/configured" 2>/dev/null) != "$key" ]]; then
+    rm -f "$state/configured"
+    cd "$tree"
+    step configure-old-tree configure >&2
+    printf '%s\n' "$key" >"$state/configured"
+fi
+log "old kernel tree ready: $tree"
+printf '%s\n' "$tree"
