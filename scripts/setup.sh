@@ -26,13 +26,14 @@ build_kgen() {
     [[ -x build/kgen ]] || die "kgen did not build"
 }
 
+# One invocation for every spec: specs that share headers share the parse.
 generate_all() {
-    local tree=$1 spec
+    local tree=$1 spec specs=()
     for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
-        build/kgen generate --spec "$spec" --kernel "$tree" \
-            --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt"
+        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
     done
+    build/kgen generate "${specs[@]}" --kernel "$tree" \
+        --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt"
 }
 
 ((EUID == 0)) || die "setup.sh installs packages and makes a chroot: run it as root"

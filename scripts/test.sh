@@ -4,7 +4,10 @@
 # on any failure.
 #   unit+golden   Catch2 tests of each gen/ module and the golden cases
 #   regenerate    a second `kgen generate` rewrites nothing, and the committed
-#                 out/ and kernel-crate-overlay/ are what kgen generates
+#                 out/, kernel-crate-overlay/ and header-specs/*.lock are what
+#                 kgen generates
+#   noop-regenerate  with nothing changed, `kgen generate` parses nothing
+#                 (the regeneration cache) and prints its time (target 100 ms)
 #   golden-rustc  the golden Rust compiles (rustc, against a stand-in crate;
 #                 tests/golden/compile.sh)
 #   kernel-build  the generated modules, with upstream's drivers on top,
@@ -45,23 +48,46 @@ unit_tests() {
 }
 
 regenerate() {
-    local tree spec out
+    local tree spec specs=() out n
     tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure) || return 1
     for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
-        out=$(build/kgen generate --spec "$spec" --kernel "$tree" \
-            --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt") || return 1
-        grep -q '^files: 0 written' <<<"$out" || {
-            log "$spec: a second run rewrote files: $(grep '^files:' <<<"$out")"
-            return 1
-        }
+        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
     done
+    # A real regeneration (--no-cache), all specs in one invocation (one shared parse).
+    out=$(build/kgen generate "${specs[@]}" --no-cache --kernel "$tree" \
+        --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt") || return 1
+    n=$(grep -c '^files: ' <<<"$out")
+    if [[ $(grep -c '^files: 0 written' <<<"$out") != "$n" ]]; then
+        log "a second run rewrote files: $(grep '^files:' <<<"$out" | tr '\n' ' ')"
+        return 1
+    fi
     if git rev-parse --git-dir >/dev/null 2>&1 && [[ -n $(git ls-files out) ]]; then
-        git diff --stat --exit-code -- out kernel-crate-overlay >&2 || {
-            log "the committed out/ differs from what kgen generates: regenerate and commit"
+        git diff --stat --exit-code -- out kernel-crate-overlay 'header-specs/*.lock' >&2 || {
+            log "the committed out/ (or a spec's lock) differs from what kgen generates: regenerate and commit"
             return 1
         }
     fi
+}
+
+# A no-op generate (nothing changed since `regenerate`) parses nothing.
+noop_regenerate() {
+    local tree spec specs=() out start ms
+    tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure) || return 1
+    for spec in header-specs/*.yaml; do
+        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
+    done
+    build/kgen generate "${specs[@]}" --kernel "$tree" --bindgen "$KGEN_SCRIPTS/tools/bindgen" \
+        --rustfmt "$KGEN_SCRIPTS/tools/rustfmt" >/dev/null || return 1 # fills the cache
+    start=$(date +%s%N)
+    out=$(build/kgen generate "${specs[@]}" --kernel "$tree" \
+        --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt") || return 1
+    ms=$((($(date +%s%N) - start) / 1000000))
+    log "no-op generate of $((${#specs[@]} / 2)) spec(s): ${ms} ms"
+    if [[ $(grep -c 'not parsed' <<<"$out") != $(grep -c '^files: ' <<<"$out") ]]; then
+        log "a no-op generate parsed again: $out"
+        return 1
+    fi
+    ((ms <= 100)) || warn "no-op generate took ${ms} ms (target: 100 ms)"
 }
 
 tmp=$(mktemp -d)
@@ -84,6 +110,7 @@ else
     ((uf == 0)) || failures+=(unit+golden)
 fi
 check regenerate regenerate
+check noop-regenerate noop_regenerate
 check golden-rustc "$KGEN_REPO/tests/golden/compile.sh"
 check kernel-build "$KGEN_REPO/tests/kernel-build.sh"
 

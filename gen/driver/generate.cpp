@@ -2,12 +2,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 
+#include "drift/lockfile.hpp"
 #include "driver/kernel_tree.hpp"
 #include "driver/overlay.hpp"
+#include "driver/regen_cache.hpp"
 #include "emit/c_helpers.hpp"
 #include "emit/ffi.hpp"
 #include "emit/rust_view.hpp"
@@ -62,40 +66,180 @@ std::string format_rust(const std::string& program, const std::string& code, con
   return r.out;
 }
 
+// One spec of a run.
+struct Job {
+  std::string spec_path, spec_text;
+  spec::Spec spec;
+  std::string cache_key;
+};
+
+// What every spec of a run shares: the tree's flags and version.
+struct Tree {
+  frontend::ParseOptions popts;  // without headers
+  std::string kernel_version;
+  std::vector<std::string> bindgen_options;
+};
+
+std::string abs_path(const stdfs::path& p) { return stdfs::absolute(p).lexically_normal().string(); }
+
+stdfs::path cache_path(const GenerateOptions& o, const spec::Spec& s) {
+  return stdfs::path(o.out_dir) / s.name / ".kgen-cache";
+}
+
+// Everything that decides the output besides file contents.
+std::string cache_key(const GenerateOptions& o, const Job& j, const Tree& t) {
+  std::vector<std::string> k = {"kgen " KGEN_VERSION " " + program_build_id(), "spec " + abs_path(j.spec_path),
+                                "kernel " + (o.kernel_dir.empty() ? "" : abs_path(o.kernel_dir)),
+                                "linux " + t.kernel_version,   "cwd " + t.popts.working_dir,
+                                "out " + abs_path(o.out_dir),  "overlay " + abs_path(o.overlay_dir),
+                                "bindgen " + o.bindgen,        "rustfmt " + o.rustfmt,
+                                "lock " + std::to_string(o.write_lock)};
+  for (const auto& f : t.popts.flags) k.push_back("flag " + f);
+  for (const auto& b : t.bindgen_options) k.push_back("bindgen-option " + b);
+  return text::content_hash(text::join(k, "\n"));
+}
+
+std::optional<GenerateReport> cached_report(const GenerateOptions& o, const Job& j) {
+  Timer t{"regeneration cache check"};
+  auto text = fs::read_file(cache_path(o, j.spec));
+  if (!text) return std::nullopt;
+  auto c = parse_cache(*text);
+  if (!c || !cache_fresh(*c, j.cache_key)) return std::nullopt;
+  for (const auto& w : c->warnings) spdlog::warn("{}", w);
+  GenerateReport r = c->report;
+  r.spec_name = j.spec.name;
+  r.files_unchanged = c->outputs.size();
+  r.skipped = true;
+  r.warnings = c->warnings;
+  spdlog::debug("{}: inputs and outputs unchanged; parse skipped", j.spec_path);
+  return r;
+}
+
+// The programs kgen runs, when they are files (wrapper scripts): their text
+// is an input too.
+void add_program(std::map<std::string, std::string>& in, const std::string& program) {
+  if (program.empty()) return;
+  std::string first = text::split(program, ' ')[0];
+  if (stdfs::is_regular_file(first)) in[abs_path(first)] = hash_file(abs_path(first));
+}
+
+void write_cache(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
+                 const std::map<std::string, std::string>& written) {
+  RegenCache c;
+  c.key = j.cache_key;
+  c.report = rep;
+  c.warnings = rep.warnings;
+  stdfs::path spec_dir = stdfs::path(j.spec_path).parent_path();
+  c.inputs[abs_path(j.spec_path)] = text::content_hash(j.spec_text);
+  for (const auto& h : j.spec.hand_written) c.inputs[abs_path(spec_dir / h.file)] = hash_file(abs_path(spec_dir / h.file));
+  for (const auto& d : j.spec.doc_sources) {
+    stdfs::path p = o.kernel_dir.empty() ? spec_dir / d : stdfs::path(o.kernel_dir) / d;
+    c.inputs[abs_path(p)] = hash_file(abs_path(p));
+  }
+  for (const auto& [name, path] : cm.input_files) c.inputs[path] = hash_file(path);
+  add_program(c.inputs, o.bindgen);
+  add_program(c.inputs, o.rustfmt);
+  for (const auto& [p, content] : written) c.outputs[p] = text::content_hash(content);
+  fs::write_if_changed(cache_path(o, j.spec), render_cache(c));
+}
+
+GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                             const frontend::ParseOptions& popts, const model::CModel& cm);
+
 }  // namespace
 
-// The pipeline, in order: spec -> tree -> parse -> passes -> emit -> check -> write.
-GenerateReport generate(const GenerateOptions& o) {
-  // 1. The spec.
-  spec::Spec s = spec::load(o.spec_path);
-  stdfs::path spec_dir = stdfs::path(o.spec_path).parent_path();
+// The pipeline for several specs: spec -> tree -> (cache) -> one shared parse,
+// then for each spec: passes -> emit -> check -> write -> lock (generate_spec).
+std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::vector<std::string>& spec_paths) {
+  // 1. The specs.
+  std::vector<Job> jobs;
+  for (const auto& p : spec_paths) {
+    Job j;
+    j.spec_path = p;
+    j.spec_text = fs::read_file_or_throw(p);
+    j.spec = spec::load_string(j.spec_text, p);
+    jobs.push_back(std::move(j));
+  }
 
   // 2. The kernel tree and its own flags.
-  frontend::ParseOptions popts;
-  popts.headers = s.headers;
-  std::string kernel_version = o.kernel_version;
-  std::vector<std::string> bindgen_options;
+  Tree tree;
+  tree.popts.flags = {};
+  tree.kernel_version = o.kernel_version;
   if (!o.kernel_dir.empty()) {
-    KernelTree tree = open_kernel_tree(o.kernel_dir);
-    popts.flags = tree.clang_flags;
-    popts.working_dir = tree.dir;
-    kernel_version = tree.version;
-    bindgen_options = tree.bindgen_options;
+    KernelTree kt = open_kernel_tree(o.kernel_dir);
+    tree.popts.flags = kt.clang_flags;
+    tree.popts.working_dir = kt.dir;
+    tree.kernel_version = kt.version;
+    tree.bindgen_options = kt.bindgen_options;
   }
-  for (const auto& f : o.extra_flags) popts.flags.push_back(f);
+  for (const auto& f : o.extra_flags) tree.popts.flags.push_back(f);
 
-  // 3. Parse; evaluate the macros the spec needs.
+  // 3. A spec whose inputs and outputs are all unchanged is done: no parse.
+  std::vector<GenerateReport> reports(jobs.size());
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (o.use_cache && o.dump_after.empty()) {
+      jobs[i].cache_key = cache_key(o, jobs[i], tree);
+      if (auto hit = cached_report(o, jobs[i])) {
+        reports[i] = *hit;
+        continue;
+      }
+    }
+    todo.push_back(i);
+  }
+  if (todo.empty()) return reports;
+
+  // 4. One parse for every spec left, over the union of their headers; each
+  //    spec then sees only what its own headers include (model::restrict_to),
+  //    so its output does not depend on which specs ran with it.
+  frontend::ParseOptions all = tree.popts;
+  for (size_t i : todo)
+    for (const auto& h : jobs[i].spec.headers)
+      if (std::find(all.headers.begin(), all.headers.end(), h) == all.headers.end()) all.headers.push_back(h);
   model::CModel cm;
   {
     Timer t{"parse"};
-    cm = frontend::parse(popts);
+    cm = frontend::parse(all);
   }
+  std::vector<model::CModel> views;  // one per spec left, when several share the parse
+  auto make_views = [&] {
+    views.clear();
+    if (todo.size() > 1)
+      for (size_t i : todo) views.push_back(model::restrict_to(cm, jobs[i].spec.headers));
+  };
+  auto view = [&](size_t k) -> const model::CModel& { return todo.size() == 1 ? cm : views[k]; };
   {
     Timer t{"evaluate macros"};
-    frontend::evaluate_macros(cm, popts, passes::macros_to_evaluate(s, cm));
+    make_views();
+    std::set<std::string> names;
+    for (size_t k = 0; k < todo.size(); ++k)
+      for (auto& n : passes::macros_to_evaluate(jobs[todo[k]].spec, view(k))) names.insert(std::move(n));
+    frontend::evaluate_macros(cm, all, {names.begin(), names.end()});
+    make_views();  // again, with the values
   }
 
-  // 4. Passes.
+  // 5-11. Each spec.
+  for (size_t k = 0; k < todo.size(); ++k) {
+    frontend::ParseOptions popts = tree.popts;
+    popts.headers = jobs[todo[k]].spec.headers;
+    reports[todo[k]] = generate_spec(o, jobs[todo[k]], tree, popts, view(k));
+  }
+  return reports;
+}
+
+GenerateReport generate(const GenerateOptions& o) { return generate_many(o, {o.spec_path}).front(); }
+
+namespace {
+
+// Steps 5-11 for one spec, on its view of the parse.
+GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                             const frontend::ParseOptions& popts, const model::CModel& cm) {
+  const spec::Spec& s = job.spec;
+  stdfs::path spec_dir = stdfs::path(job.spec_path).parent_path();
+  const std::string& kernel_version = tree.kernel_version;
+  const std::vector<std::string>& bindgen_options = tree.bindgen_options;
+
+  // 5. Passes.
   passes::DocSources docs;
   for (const auto& d : s.doc_sources) {
     stdfs::path p = o.kernel_dir.empty() ? spec_dir / d : stdfs::path(o.kernel_dir) / d;
@@ -109,8 +253,8 @@ GenerateReport generate(const GenerateOptions& o) {
   });
   for (const auto& w : plan.warnings) spdlog::warn("{}", w.str());
 
-  // 5. Emit, all in memory first: nothing is written unless every stage succeeds.
-  std::string spec_display = "header-specs/" + stdfs::path(o.spec_path).filename().string();
+  // 6. Emit, all in memory first: nothing is written unless every stage succeeds.
+  std::string spec_display = "header-specs/" + stdfs::path(job.spec_path).filename().string();
   emit::ViewContext ctx{KGEN_VERSION, spec_display, kernel_version};
   std::string banner = "// Generated by kgen " + std::string(KGEN_VERSION) + " from " + spec_display +
                        " for Linux " + kernel_version + ".\n// Do not edit: change the spec and regenerate.\n";
@@ -129,7 +273,7 @@ GenerateReport generate(const GenerateOptions& o) {
   std::string helpers_path = "rust/helpers/" + s.helpers + ".c";
   if (!plan.helpers.empty()) files[helpers_path] = emit::render_c_helpers(plan, banner);
 
-  // 6. Check the generated code: SAFETY comments everywhere.
+  // 7. Check the generated code: SAFETY comments everywhere.
   GenerateReport rep;
   rep.spec_name = s.name;
   auto audit = emit::audit_unsafe(all_rust);
@@ -143,7 +287,7 @@ GenerateReport generate(const GenerateOptions& o) {
                 "\n  hint: generated ones are a kgen bug; hand-written ones must be fixed in the spec's files");
   }
 
-  // 7. FFI layer through bindgen, and the check that it has every used item.
+  // 8. FFI layer through bindgen, and the check that it has every used item.
   std::map<std::string, std::string> out_files;
   if (!o.bindgen.empty()) {
     Timer t{"bindgen"};
@@ -159,7 +303,7 @@ GenerateReport generate(const GenerateOptions& o) {
     out_files["bindings/bindings_generated.rs"] = banner + emit::run_bindgen(run, cm);
   }
 
-  // 8. Figures.
+  // 9. Figures.
   for (const auto& op : plan.ops) {
     rep.callbacks_total += op.callbacks.size();
     rep.callbacks_wired += op.wired();
@@ -174,13 +318,19 @@ GenerateReport generate(const GenerateOptions& o) {
   for (const auto& i : plan.ignored) report += "ignored " + i.what + ": " + i.reason + "\n";
   out_files["report.txt"] = report;
 
-  // 9. Write: out/<spec>/ holds the three layers, the overlay what goes into a tree.
+  // The lock: what the spec wraps, as these headers declare it (drift/lockfile.hpp).
+  std::string lock_text;
+  if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, kernel_version), spec_display);
+
+  // 10. Write: out/<spec>/ holds the three layers, the overlay what goes into a tree.
   stdfs::path out = stdfs::path(o.out_dir) / s.name;
   stdfs::path ov = o.overlay_dir;
   std::vector<OverlayEntry> manifest;
+  std::map<std::string, std::string> written;  // absolute path -> content, for the cache
   auto put = [&](const stdfs::path& p, const std::string& c) {
     if (fs::write_if_changed(p, c)) ++rep.files_written;
     else ++rep.files_unchanged;
+    written[stdfs::absolute(p).lexically_normal().string()] = c;
   };
   for (const auto& [rel, content] : files) {
     put(out / rel, content);
@@ -205,7 +355,15 @@ GenerateReport generate(const GenerateOptions& o) {
     manifest.push_back({OverlayEntry::Kind::Line, parent, decl});
   }
   put(ov / (s.name + ".manifest"), render_manifest(s.name, manifest));
+
+  // 11. The lock beside the spec (what check compares trees with), and the
+  //     regeneration cache (what makes the next no-op run skip the parse).
+  if (o.write_lock) put(drift::lock_path_for(job.spec_path), lock_text);
+  for (const auto& w : plan.warnings) rep.warnings.push_back(w.str());
+  if (o.use_cache && o.dump_after.empty()) write_cache(o, job, cm, rep, written);
   return rep;
 }
+
+}  // namespace
 
 }  // namespace kgen::driver

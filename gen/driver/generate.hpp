@@ -1,4 +1,6 @@
-// `kgen generate`: the whole pipeline for one spec, in one readable function.
+// `kgen generate`: the whole pipeline, readable in order in generate.cpp:
+// generate_many() (specs, tree, regeneration cache, one shared parse) and
+// generate_spec() (passes, emit, checks, FFI, write, lock) for each spec.
 #pragma once
 #include <string>
 #include <vector>
@@ -15,6 +17,8 @@ struct GenerateOptions {
   std::string bindgen;   // program; empty: no FFI layer (tests without a toolchain)
   std::string rustfmt;   // program; empty: output is not formatted
   std::string dump_after;  // pass name, or "all"
+  bool write_lock = false;  // write <spec>.lock beside the spec (drift/lockfile.hpp)
+  bool use_cache = false;   // skip a no-op run by content hash (driver/regen_cache.hpp)
 };
 
 struct GenerateReport {
@@ -23,9 +27,15 @@ struct GenerateReport {
   size_t generated_lines = 0, hand_written_lines = 0;
   size_t unsafe_blocks = 0, unsafe_documented = 0;
   size_t files_written = 0, files_unchanged = 0;
+  bool skipped = false;               // a no-op: nothing changed, nothing parsed
+  std::vector<std::string> warnings;  // the plan's
   std::string text() const;
 };
 
 GenerateReport generate(const GenerateOptions& opts);
+
+// Several specs with the same tree and options (opts.spec_path is ignored).
+// Specs that need work share one parse of the union of their headers.
+std::vector<GenerateReport> generate_many(const GenerateOptions& opts, const std::vector<std::string>& spec_paths);
 
 }  // namespace kgen::driver

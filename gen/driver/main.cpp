@@ -5,10 +5,17 @@
 #include <cxxopts.hpp>
 #include <iostream>
 
+#include <sys/resource.h>
+
+#include <filesystem>
+
+#include "driver/check.hpp"
 #include "driver/generate.hpp"
+#include "driver/infer.hpp"
 #include "driver/overlay.hpp"
 #include "passes/plan.hpp"
 #include "support/diag.hpp"
+#include "support/fs.hpp"
 #include "support/text.hpp"
 
 namespace {
@@ -17,10 +24,23 @@ const char* kUsage =
     "usage: kgen <command> [options]\n"
     "commands:\n"
     "  generate   generate the three layers for one or more specs into out/ and kernel-crate-overlay/\n"
+    "  check      report how a tree's headers differ from what a spec's lock file recorded\n"
+    "  infer      draft a spec for a header (or one ops struct) from what the headers show\n"
     "  install    apply kernel-crate-overlay/ to a kernel tree (idempotent)\n"
     "  uninstall  restore a kernel tree to what it was before install (idempotent)\n"
     "  passes     list the passes, in the order they run\n"
     "run 'kgen <command> --help' for its options\n";
+
+// Programs run in the kernel tree: a relative path (scripts/tools/bindgen)
+// is made absolute so that it still names the same file there.
+std::string resolve_program(const std::string& program) {
+  if (program.empty()) return program;
+  auto words = kgen::text::split(program, ' ');
+  if (words[0].find('/') != std::string::npos && std::filesystem::path(words[0]).is_relative() &&
+      std::filesystem::exists(words[0]))
+    words[0] = std::filesystem::absolute(words[0]).lexically_normal().string();
+  return kgen::text::join(words, " ");
+}
 
 int cmd_generate(int argc, char** argv) {
   cxxopts::Options o("kgen generate", "Generate safe Rust abstractions from kernel headers and a header spec.");
@@ -33,6 +53,8 @@ int cmd_generate(int argc, char** argv) {
       "bindgen", "bindgen program (empty: skip the FFI layer)", cxxopts::value<std::string>()->default_value(""))(
       "rustfmt", "rustfmt program (empty: do not format)", cxxopts::value<std::string>()->default_value(""))(
       "dump-after", "print the plan after this pass (or 'all')", cxxopts::value<std::string>()->default_value(""))(
+      "no-lock", "do not write <spec>.lock beside the spec")(
+      "no-cache", "always regenerate (do not skip a run whose inputs and outputs are unchanged)")(
       "v,verbose", "debug logging")("h,help", "this help");
   o.parse_positional({"spec"});
   auto r = o.parse(argc, argv);
@@ -42,22 +64,89 @@ int cmd_generate(int argc, char** argv) {
   }
   if (r.count("verbose")) spdlog::set_level(spdlog::level::debug);
   if (!r.count("spec")) throw kgen::Error("kgen generate: error: no spec given\n  hint: kgen generate --spec header-specs/net-phy.yaml --kernel TREE");
-  for (const auto& spec : r["spec"].as<std::vector<std::string>>()) {
-    kgen::driver::GenerateOptions g;
-    g.spec_path = spec;
-    g.kernel_dir = r["kernel"].as<std::string>();
-    if (r.count("include"))
-      for (const auto& i : r["include"].as<std::vector<std::string>>()) g.extra_flags.push_back("-I" + i);
-    g.kernel_version = r["kernel-version"].as<std::string>();
-    g.out_dir = r["out"].as<std::string>();
-    g.overlay_dir = r["overlay"].as<std::string>();
-    g.bindgen = r["bindgen"].as<std::string>();
-    g.rustfmt = r["rustfmt"].as<std::string>();
-    g.dump_after = r["dump-after"].as<std::string>();
-    auto rep = kgen::driver::generate(g);
+  kgen::driver::GenerateOptions g;
+  g.kernel_dir = r["kernel"].as<std::string>();
+  if (r.count("include"))
+    for (const auto& i : r["include"].as<std::vector<std::string>>()) g.extra_flags.push_back("-I" + i);
+  g.kernel_version = r["kernel-version"].as<std::string>();
+  g.out_dir = r["out"].as<std::string>();
+  g.overlay_dir = r["overlay"].as<std::string>();
+  g.bindgen = resolve_program(r["bindgen"].as<std::string>());
+  g.rustfmt = resolve_program(r["rustfmt"].as<std::string>());
+  g.dump_after = r["dump-after"].as<std::string>();
+  g.write_lock = !r.count("no-lock");
+  g.use_cache = !r.count("no-cache");
+  for (const auto& rep : kgen::driver::generate_many(g, r["spec"].as<std::vector<std::string>>()))
     std::cout << rep.text() << "files: " << rep.files_written << " written, " << rep.files_unchanged
-              << " unchanged\n";
+              << " unchanged" << (rep.skipped ? " (inputs unchanged: not parsed)" : "") << "\n";
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);  // kgen alone, without bindgen and rustfmt (bench/run.sh reads it)
+  spdlog::debug("peak RSS of kgen itself: {} KB", ru.ru_maxrss);
+  return 0;
+}
+
+int cmd_check(int argc, char** argv) {
+  cxxopts::Options o("kgen check",
+                     "Report how a tree's headers differ from what a spec wraps, as its lock file recorded it.\n"
+                     "Exit status: 0 without drift (silent) or with additions only (warnings), 1 when a drift\n"
+                     "breaks the generated API.");
+  o.add_options()("spec", "header spec (YAML); its lock is <spec>.lock beside it", cxxopts::value<std::string>())(
+      "kernel", "a prepared Linux tree (Rust-configured or not)", cxxopts::value<std::string>()->default_value(""))(
+      "I,include", "include directory, for tree-less runs (tests)", cxxopts::value<std::vector<std::string>>())(
+      "kernel-version", "version to print when there is no tree", cxxopts::value<std::string>()->default_value("unknown"))(
+      "lock", "lock file (default: beside the spec)", cxxopts::value<std::string>()->default_value(""))(
+      "v,verbose", "debug logging")("h,help", "this help");
+  o.parse_positional({"spec"});
+  auto r = o.parse(argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
   }
+  if (r.count("verbose")) spdlog::set_level(spdlog::level::debug);
+  if (!r.count("spec")) throw kgen::Error("kgen check: error: no spec given\n  hint: kgen check --spec header-specs/net-phy.yaml --kernel TREE");
+  kgen::driver::CheckOptions c;
+  c.spec_path = r["spec"].as<std::string>();
+  c.kernel_dir = r["kernel"].as<std::string>();
+  if (r.count("include"))
+    for (const auto& i : r["include"].as<std::vector<std::string>>()) c.extra_flags.push_back("-I" + i);
+  c.kernel_version = r["kernel-version"].as<std::string>();
+  c.lock_path = r["lock"].as<std::string>();
+  auto res = kgen::driver::check(c);
+  std::cout << res.report.text;
+  return res.status;
+}
+
+int cmd_infer(int argc, char** argv) {
+  cxxopts::Options o("kgen infer", "Draft a spec (YAML) for a header, or one ops struct, from the headers alone.");
+  o.add_options()("kernel", "a prepared Linux tree", cxxopts::value<std::string>()->default_value(""))(
+      "I,include", "include directory, for tree-less runs (tests)", cxxopts::value<std::vector<std::string>>())(
+      "header", "the header, as included (linux/phy.h)", cxxopts::value<std::string>()->default_value(""))(
+      "ops", "draft only this ops struct ('struct phy_driver')", cxxopts::value<std::string>()->default_value(""))(
+      "doc-source", "a .c file of the tree whose kernel-doc documents the functions; repeatable",
+      cxxopts::value<std::vector<std::string>>())(
+      "o,output", "write the draft here (default: stdout)", cxxopts::value<std::string>()->default_value(""))(
+      "score", "measure the draft against this hand-written spec (precision, recall)",
+      cxxopts::value<std::string>()->default_value(""))("h,help", "this help");
+  auto r = o.parse(argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
+  }
+  kgen::driver::InferOptions i;
+  i.kernel_dir = r["kernel"].as<std::string>();
+  if (r.count("include"))
+    for (const auto& d : r["include"].as<std::vector<std::string>>()) i.extra_flags.push_back("-I" + d);
+  i.header = r["header"].as<std::string>();
+  i.ops = r["ops"].as<std::string>();
+  if (r.count("doc-source")) i.doc_sources = r["doc-source"].as<std::vector<std::string>>();
+  i.score_spec = r["score"].as<std::string>();
+  auto res = kgen::driver::infer(i);
+  std::string out = r["output"].as<std::string>();
+  if (out.empty())
+    std::cout << res.yaml;
+  else
+    kgen::fs::write_if_changed(out, res.yaml);
+  if (!res.score.empty()) std::cerr << res.score;
   return 0;
 }
 
@@ -95,6 +184,8 @@ int main(int argc, char** argv) {
   std::string cmd = argv[1];
   try {
     if (cmd == "generate") return cmd_generate(argc - 1, argv + 1);
+    if (cmd == "check") return cmd_check(argc - 1, argv + 1);
+    if (cmd == "infer") return cmd_infer(argc - 1, argv + 1);
     if (cmd == "install") return cmd_install(argc - 1, argv + 1, true);
     if (cmd == "uninstall") return cmd_install(argc - 1, argv + 1, false);
     if (cmd == "passes") {

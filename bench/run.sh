@@ -1,0 +1,124 @@
+#!/bin/bash
+# bench/run.sh [RUNS]: kgen against plain bindgen, side by side in one run.
+# A benchmark, not a test: run it on demand (scripts/test.sh does not).
+#
+# Contenders, each RUNS times (default 3), alternating, medians reported:
+#   kgen      `kgen generate --no-cache` of every spec in header-specs/ in one
+#             invocation (one shared parse; passes, Mustache, rustfmt, the
+#             allowlisted bindgen), into bench/results/ (the repository's out/
+#             is not touched);
+#   bindgen   the toolchain root's bindgen (scripts/tools/bindgen) over the
+#             same headers (one #include per spec header), with the tree's own
+#             bindgen options and clang flags (rust/bindings/
+#             .bindings_generated.rs.cmd) and no allowlist: what the kernel's
+#             own rust/bindings step does for these headers;
+#   no-op     `kgen generate` with nothing changed (the regeneration cache).
+# Wall time and peak RSS come from /usr/bin/time -v (peak RSS of the process
+# tree's largest process: for kgen that may be its bindgen child; kgen's own
+# peak is printed beside it). Results: bench/results/latest.txt.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=../scripts/lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "$KGEN_REPO"
+
+runs=${1:-3}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || die "usage: bench/run.sh [RUNS]"
+[[ -x /usr/bin/time ]] || ensure_host_pkgs time
+[[ -x build/kgen ]] || die "build kgen first (cmake --build build)"
+tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure)
+results=$KGEN_REPO/bench/results
+work=$results/work
+rm -rf -- "$work"
+mkdir -p "$work"
+
+specs=() headers=()
+for spec in header-specs/*.yaml; do
+    [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
+    specs+=(--spec "$spec")
+    # The spec's `headers: [a, b]` line (the format every spec here uses).
+    while read -r h; do
+        [[ -n $h && " ${headers[*]} " != *" $h "* ]] && headers+=("$h")
+    done < <(sed -nE 's/^headers: *\[(.*)\] *$/\1/p' "$spec" | tr ',' '\n' | tr -d ' "')
+done
+((${#specs[@]} > 0)) || die "no specs in header-specs/"
+printf '#include <%s>\n' "${headers[@]}" >"$work/bench_input.h"
+
+# The tree's saved bindgen command: options before "--", clang flags after.
+cmdline=$(sed -n 's/^savedcmd_[^ ]* := //p' "$tree/rust/bindings/.bindings_generated.rs.cmd")
+cmdline=${cmdline%% ; *}
+words=()
+eval "words=($cmdline)"
+opts=() flags=() seen_dashes=0 skip=0
+for ((i = 2; i < ${#words[@]}; i++)); do # words[0]=bindgen, words[1]=bindings_helper.h
+    w=${words[i]}
+    if ((skip)); then skip=0; continue; fi
+    if [[ $w == -- ]]; then seen_dashes=1; continue; fi
+    if ((seen_dashes)); then
+        [[ $w == -Wp,-MMD* || $w == -Wp,-MD* ]] || flags+=("$w")
+    else
+        [[ $w == -o ]] && { skip=1; continue; }
+        opts+=("$w")
+    fi
+done
+
+# timed NAME CMD...: runs CMD under /usr/bin/time -v in the tree; appends
+# "NAME seconds maxrss_kb" to $work/samples.
+timed() {
+    local name=$1
+    shift
+    (cd "$tree" && /usr/bin/time -v -o "$work/time.txt" "$@" >"$work/$name.out" 2>"$work/$name.err") ||
+        { tail -n 20 "$work/$name.err" >&2; die "$name failed"; }
+    awk -v n="$name" '
+        /Elapsed \(wall clock\)/ { t = $NF; k = split(t, p, ":"); s = 0
+            for (i = 1; i <= k; i++) s = s * 60 + p[i] }
+        /Maximum resident set size/ { m = $NF }
+        END { printf "%s %.3f %d\n", n, s, m }' "$work/time.txt" >>"$work/samples"
+}
+
+kgen_full() {
+    timed kgen "$KGEN_REPO/build/kgen" generate "${specs[@]/#header-specs/$KGEN_REPO/header-specs}" --no-cache \
+        --no-lock -v --kernel "$tree" --out "$work/out" --overlay "$work/overlay" \
+        --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt"
+    sed -n 's/.*peak RSS of kgen itself: \([0-9]*\) KB/kgen-self 0 \1/p' "$work/kgen.err" >>"$work/samples"
+}
+plain_bindgen() {
+    timed bindgen "$KGEN_SCRIPTS/tools/bindgen" "$work/bench_input.h" "${opts[@]}" -o "$work/plain_bindings.rs" \
+        -- "${flags[@]}"
+}
+
+: >"$work/samples"
+log "bench: ${#headers[@]} header(s) (${headers[*]}), $((${#specs[@]} / 2)) spec(s), $runs run(s) each"
+for ((r = 1; r <= runs; r++)); do
+    kgen_full
+    plain_bindgen
+done
+# No-op: fill the cache once, then time each run (nanosecond clock; /usr/bin/time has 10 ms steps).
+noop_args=("${specs[@]}" --kernel "$tree" --out "$work/out" --overlay "$work/overlay" --no-lock
+    --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt")
+build/kgen generate "${noop_args[@]}" >/dev/null
+for ((r = 1; r <= runs * 3; r++)); do
+    start=$(date +%s%N)
+    build/kgen generate "${noop_args[@]}" >"$work/noop.out"
+    end=$(date +%s%N)
+    grep -q 'not parsed' "$work/noop.out" || die "the no-op run parsed again: $(cat "$work/noop.out")"
+    echo "noop $(((end - start) / 1000)) 0" >>"$work/samples"
+done
+
+median() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$work/samples" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+kt=$(median kgen 2) km=$(median kgen 3) ks=$(median kgen-self 3)
+bt=$(median bindgen 2) bm=$(median bindgen 3)
+nu=$(median noop 2)
+timers=$(grep -E 'took [0-9]+ ms' "$work/kgen.err" | sed 's/^kgen: debug: //' | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+{
+    printf 'bench: %s, %s run(s), medians; headers: %s\n' "$(date -Is)" "$runs" "${headers[*]}"
+    printf 'kgen full regeneration of %d spec(s): %.2f s, peak RSS %d MB (kgen itself %d MB)\n' \
+        $((${#specs[@]} / 2)) "$kt" $((km / 1024)) $((ks / 1024))
+    printf '  last run: %s\n' "$timers"
+    printf 'plain bindgen, same headers, options and flags: %.2f s, peak RSS %d MB (%d lines of Rust vs %d)\n' \
+        "$bt" $((bm / 1024)) "$(wc -l <"$work/plain_bindings.rs")" \
+        "$(cat "$work"/out/*/bindings/bindings_generated.rs | wc -l)"
+    awk -v a="$kt" -v b="$bt" 'BEGIN { printf "ratio time kgen/bindgen: %.2fx (target <= 1.2x)\n", a / b }'
+    awk -v a="$km" -v b="$bm" -v s="$ks" 'BEGIN {
+        printf "ratio peak RSS kgen/bindgen: %.2fx (kgen itself: %.2fx)\n", a / b, s / b }'
+    awk -v u="$nu" 'BEGIN { printf "no-op regeneration: %.1f ms (target <= 100 ms)\n", u / 1000 }'
+} | tee "$results/latest.txt"

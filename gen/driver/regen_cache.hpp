@@ -1,0 +1,43 @@
+// The regeneration cache: a no-op `kgen generate` (spec, hand-written files,
+// every file the parse read, the tree's flags and kgen's own build all
+// unchanged) skips parsing and everything after it.
+//
+// After a successful run, out/<spec>/.kgen-cache records a key (options,
+// flags, kgen version and build id) and the content hash of every input and
+// every output. A later run with the same key is a no-op when every input
+// and every output still has its recorded content; it then replays the
+// report and warnings. Anything else (a header edited, an output touched by
+// hand, a different kgen) regenerates.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "driver/generate.hpp"
+
+namespace kgen::driver {
+
+struct RegenCache {
+  std::string key;
+  std::map<std::string, std::string> inputs;   // absolute path -> content hash
+  std::map<std::string, std::string> outputs;  // absolute path -> content hash
+  GenerateReport report;                       // figures to print again
+  std::vector<std::string> warnings;           // plan warnings to print again
+};
+
+std::string render_cache(const RegenCache& c);
+// nullopt for a missing, older or damaged cache (which just means: regenerate).
+std::optional<RegenCache> parse_cache(const std::string& text);
+
+// True when `c` has `key` and every recorded file still hashes the same.
+bool cache_fresh(const RegenCache& c, const std::string& key);
+
+// Content hashes of files (absolute paths); a missing file hashes as "-".
+std::string hash_file(const std::string& path);
+
+// The GNU build id of the running program (changes with every change to
+// kgen's code or embedded templates), or "" when the binary has none.
+std::string program_build_id();
+
+}  // namespace kgen::driver

@@ -1,0 +1,167 @@
+// Fast regeneration: a no-op run skips the parse, anything changed
+// regenerates; several specs share one parse and still get what they would
+// alone.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "driver/generate.hpp"
+#include "driver/regen_cache.hpp"
+#include "frontend/frontend.hpp"
+#include "support/fs.hpp"
+#include "support/text.hpp"
+
+namespace stdfs = std::filesystem;
+using namespace kgen;
+
+namespace {
+
+stdfs::path source(const std::string& rel) { return stdfs::path(KGEN_SOURCE_DIR) / rel; }
+
+std::map<std::string, std::string> tree_files(const stdfs::path& dir) {
+  std::map<std::string, std::string> out;
+  if (!stdfs::exists(dir)) return out;
+  for (const auto& e : stdfs::recursive_directory_iterator(dir))
+    if (e.is_regular_file() && e.path().filename() != ".kgen-cache")
+      out[stdfs::relative(e.path(), dir).string()] = *fs::read_file(e.path());
+  return out;
+}
+
+// A scratch copy of the golden widget case and the drift tests' gadget.
+stdfs::path scratch(const std::string& name) {
+  stdfs::path d = stdfs::temp_directory_path() / name;
+  stdfs::remove_all(d);
+  stdfs::create_directories(d);
+  stdfs::copy_file(source("tests/golden/basic/spec.yaml"), d / "widget.yaml");
+  stdfs::copy_file(source("tests/golden/basic/widget.h"), d / "widget.h");
+  stdfs::copy_file(source("tests/drift/no-drift/spec.yaml"), d / "gadget.yaml");
+  stdfs::copy_file(source("tests/drift/no-drift/old/gadget.h"), d / "gadget.h");
+  return d;
+}
+
+driver::GenerateOptions options(const stdfs::path& d, const std::string& out) {
+  driver::GenerateOptions g;
+  g.extra_flags = {"-I" + d.string()};
+  g.kernel_version = "test";
+  g.out_dir = (d / out / "out").string();
+  g.overlay_dir = (d / out / "overlay").string();
+  g.use_cache = true;
+  g.write_lock = true;
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("the regeneration cache's text round-trips", "[regen]") {
+  driver::RegenCache c;
+  c.key = "k";
+  c.inputs["/a b/x.h"] = "h1";
+  c.outputs["/o/y.rs"] = "h2";
+  c.report.spec_name = "s";
+  c.report.callbacks_total = 3;
+  c.warnings = {"x.yaml:1:2: warning: two\nlines"};
+  auto back = driver::parse_cache(driver::render_cache(c));
+  REQUIRE(back);
+  CHECK(back->inputs == c.inputs);
+  CHECK(back->outputs == c.outputs);
+  CHECK(back->report.callbacks_total == 3);
+  CHECK(back->warnings == c.warnings);
+  CHECK_FALSE(driver::parse_cache("kgen-regen-cache 0\n"));
+  CHECK_FALSE(driver::program_build_id().empty());
+}
+
+TEST_CASE("a no-op generate skips the parse; any change regenerates", "[regen]") {
+  auto d = scratch("kgen-test-regen");
+  auto g = options(d, "a");
+  g.spec_path = (d / "widget.yaml").string();
+  auto r1 = driver::generate(g);
+  CHECK_FALSE(r1.skipped);
+  CHECK(stdfs::exists(d / "widget.lock"));
+  auto r2 = driver::generate(g);
+  CHECK(r2.skipped);
+  CHECK(r2.files_written == 0);
+  CHECK(r2.files_unchanged == r1.files_written + r1.files_unchanged);
+  CHECK(r2.text() == r1.text());  // the figures are replayed
+
+  // A header the parse read changed: regenerate (the output is the same here).
+  fs::write_if_changed(d / "widget.h", *fs::read_file(d / "widget.h") + "/* edited */\n");
+  auto r3 = driver::generate(g);
+  CHECK_FALSE(r3.skipped);
+  CHECK(r3.files_written == 0);
+  CHECK(driver::generate(g).skipped);
+
+  // An output edited by hand is noticed and rewritten.
+  stdfs::path rs = stdfs::path(g.out_dir) / "widget" / "rust" / "kernel" / "widget.rs";
+  std::string good = *fs::read_file(rs);
+  fs::write_if_changed(rs, good + "// hand edit\n");
+  auto r4 = driver::generate(g);
+  CHECK_FALSE(r4.skipped);
+  CHECK(*fs::read_file(rs) == good);
+
+  // Other options are another key.
+  g.kernel_version = "other";
+  CHECK_FALSE(driver::generate(g).skipped);
+  g.use_cache = false;
+  CHECK_FALSE(driver::generate(g).skipped);
+  stdfs::remove_all(d);
+}
+
+TEST_CASE("specs generated together share one parse and get what they get alone", "[regen]") {
+  auto d = scratch("kgen-test-shared");
+  // gadget.h defines a macro that widget.yaml's glob (WIDGET_REG_*) would
+  // match if widget saw the whole shared parse.
+  fs::write_if_changed(d / "gadget.h", text::replace_all(*fs::read_file(d / "gadget.h"), "#define GADGET_F_FAST 0x1",
+                                                         "#define GADGET_F_FAST 0x1\n#define WIDGET_REG_EXTRA 0x7"));
+  auto alone = options(d, "alone");
+  alone.write_lock = false;
+  for (const char* s : {"widget.yaml", "gadget.yaml"}) {
+    alone.spec_path = (d / s).string();
+    driver::generate(alone);
+  }
+  auto both = options(d, "both");
+  both.write_lock = false;
+  auto reps = driver::generate_many(both, {(d / "widget.yaml").string(), (d / "gadget.yaml").string()});
+  REQUIRE(reps.size() == 2);
+  CHECK(reps[0].spec_name == "widget");
+  CHECK(reps[1].spec_name == "gadget");
+  auto a = tree_files(d / "alone"), b = tree_files(d / "both");
+  REQUIRE(!a.empty());
+  CHECK(a == b);
+  CHECK(a.at("out/widget/rust/kernel/widget.rs").find("WIDGET_REG_EXTRA") == std::string::npos);
+  // The second run of both is a no-op for both.
+  for (const auto& r : driver::generate_many(both, {(d / "widget.yaml").string(), (d / "gadget.yaml").string()}))
+    CHECK(r.skipped);
+  stdfs::remove_all(d);
+}
+
+TEST_CASE("the parse records what it read, the include graph and what a header reaches", "[regen][frontend]") {
+  auto d = stdfs::temp_directory_path() / "kgen-test-inclusions";
+  stdfs::remove_all(d);
+  stdfs::create_directories(d / "sub");
+  fs::write_if_changed(d / "sub" / "common.h", "#ifndef COMMON_H\n#define COMMON_H\nint common(void);\n#endif\n");
+  fs::write_if_changed(d / "a.h", "#include \"sub/common.h\"\n#define A_ONLY 1\nint a_fn(void);\n");
+  fs::write_if_changed(d / "b.h", "#include \"sub/common.h\"\nint b_fn(void);\n");
+  fs::write_if_changed(d / "forced.h", "int forced_fn(void);\n");
+  frontend::ParseOptions o;
+  o.headers = {"a.h", "b.h"};
+  o.flags = {"-I" + d.string(), "-include", (d / "forced.h").string()};
+  auto m = frontend::parse(o);
+  REQUIRE(m.header_files.count("a.h"));
+  REQUIRE(m.header_files.count("b.h"));
+  std::set<std::string> read;
+  for (const auto& [name, path] : m.input_files) read.insert(stdfs::path(path).filename().string());
+  CHECK(read == std::set<std::string>{"a.h", "b.h", "common.h", "forced.h"});
+  // b.h's #include of common.h is in the graph although the guard skipped it.
+  CHECK(m.includes.at(m.header_files.at("b.h")).size() == 1);
+
+  auto only_b = model::restrict_to(m, {"b.h"});
+  CHECK(only_b.function("b_fn"));
+  CHECK(only_b.function("common"));
+  CHECK(only_b.function("forced_fn"));  // -include reaches every header
+  CHECK_FALSE(only_b.function("a_fn"));
+  CHECK_FALSE(only_b.macro("A_ONLY"));
+  CHECK(only_b.input_files.size() == 3);
+  stdfs::remove_all(d);
+}
