@@ -76,7 +76,6 @@ OVERLAY=$KGEN_REPO/kernel-crate-overlay
 KGEN=$KGEN_REPO/build/kgen
 # The make flags of scripts/kernel-tree.sh: other flags would rebuild all Rust
 # code of the tree on every switch.
-KMAKE=(make LLVM=1 CLIPPY=1)
 # Callbacks that kgen_mdio_emul.c calls directly through phydev->drv (no
 # phylib path reaches them without ethtool netlink or DT-described LEDs).
 DIRECT_CALLBACKS="get_sqi get_sqi_max get_sset_count get_phy_stats get_link_stats
@@ -252,21 +251,12 @@ main() {
 
     # The tree is shared with the other kgen scripts: hold its lock (the one
     # kernel-tree.sh takes) while installing and building, not while booting.
-    exec {tree_lock}>"$KGEN_CACHE/.${tree##*/}.lock"
-    if ! flock -n "$tree_lock"; then
-        log "waiting for the lock of $tree (another kgen script is using it)"
-        flock "$tree_lock"
-    fi
+    tree_lock "$tree"
 
     step install-overlay "$KGEN" install --kernel "$tree" --overlay "$OVERLAY" >&2
 
     build_kernel() {
-        # A second try: a make that another process runs in the same tree
-        # without taking its lock (tests/kernel-build.sh does not) makes ours
-        # fail with vanished temporary files. A real build error fails twice.
-        run_logged "$WORK/kernel-make.log" in_root --cwd "$tree" "${KMAKE[@]}" -j"$JOBS" ||
-            { log "kernel make failed; trying once more"; sleep 5;
-              run_logged "$WORK/kernel-make.log" in_root --cwd "$tree" "${KMAKE[@]}" -j"$JOBS"; }
+        run_logged "$WORK/kernel-make.log" in_root --cwd "$tree" "${KGEN_KMAKE[@]}" -j"$JOBS"
         tail -n 1 "$WORK/kernel-make.log" >&2
     }
     step kernel build_kernel
@@ -277,12 +267,12 @@ main() {
             cp -p -- "$f" "$WORK/samples/"
         done
         run_logged "$WORK/samples-make.log" in_root --cwd "$WORK/samples" \
-            "${KMAKE[@]}" -C "$tree" M="$WORK/samples" modules
+            "${KGEN_KMAKE[@]}" -C "$tree" M="$WORK/samples" modules
         # Warnings (rustc, clippy, C) of the last build, if it compiled anything.
         sed -n '/^### /h; /^### /!H; ${x;p}' "$WORK/samples-make.log" | grep -E -A4 '^(warning|error)|: (warning|error):' >&2 || true
     }
     step samples build_samples
-    exec {tree_lock}>&-
+    exec {KGEN_TREE_LOCK}>&-
 
     # --- 2. The initramfs, rebuilt only when one of its inputs changed.
     modules=(

@@ -78,11 +78,11 @@ if [[ ! -f $state/copied ]]; then
 fi
 log "kernel tree: $tree (make log: $logfile)"
 
-# CLIPPY=1 always: the Rust code of the tree (and kgen's generated modules in
-# it) is linted by every build, and switching it would rebuild all Rust code.
+# KGEN_KMAKE (lib.sh) has CLIPPY=1: the Rust code of the tree (and kgen's
+# generated modules in it) is linted by every build.
 kmake() {
     run_logged "$logfile" "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" \
-        make LLVM=1 CLIPPY=1 "$@"
+        "${KGEN_KMAKE[@]}" "$@"
 }
 
 # The fragment as "NAME VALUE" lines; VALUE is y, m, n, a number or a

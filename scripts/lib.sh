@@ -171,3 +171,18 @@ run_logged() {
     fi
     return "$rc"
 }
+
+# The make command line of the kernel tree. Every script that builds in the
+# tree uses it: different flags (CLIPPY=1 or not) would rebuild all Rust code.
+KGEN_KMAKE=(make LLVM=1 CLIPPY=1)
+
+# tree_lock TREE: take the lock that kernel-tree.sh holds while it builds
+# TREE, for the rest of the calling script (or until `exec {KGEN_TREE_LOCK}>&-`).
+# Never call kernel-tree.sh while holding it.
+tree_lock() {
+    exec {KGEN_TREE_LOCK}>"$KGEN_CACHE/.${1##*/}.lock"
+    if ! flock -n "$KGEN_TREE_LOCK"; then
+        log "waiting for the lock of $1 (another kgen script is using it)"
+        flock "$KGEN_TREE_LOCK"
+    fi
+}

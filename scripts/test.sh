@@ -12,6 +12,8 @@
 #                 tests/golden/compile.sh)
 #   kernel-build  the generated modules, with upstream's drivers on top,
 #                 build in the 6.12 tree (tests/kernel-build.sh)
+#   qemu          qemu-tests/run.sh: boot the debug kernel with the generated
+#                 modules and the sample drivers, count its results
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
@@ -113,6 +115,27 @@ check regenerate regenerate
 check noop-regenerate noop_regenerate
 check golden-rustc "$KGEN_REPO/tests/golden/compile.sh"
 check kernel-build "$KGEN_REPO/tests/kernel-build.sh"
+
+# The QEMU proof: its own 'N passed, N failed' (KTAP results, KUnit doctests,
+# load/unload cycles) counts into the total; a run that ends without that
+# line (a build failure, say) counts as one failure.
+qemu_tests() {
+    bash "$KGEN_REPO/qemu-tests/run.sh" 2>&1 | tee "$tmp/qemu.log" >&2
+    return "${PIPESTATUS[0]}"
+}
+qemu_rc=0
+step qemu qemu_tests || qemu_rc=$?
+read -r qp qf < <(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/qemu.log" | tail -n1 | awk '{print $1, $3}')
+if [[ -z ${qp:-} ]]; then
+    failed=$((failed + 1))
+    failures+=(qemu)
+else
+    passed=$((passed + qp))
+    failed=$((failed + qf))
+    ((qf == 0 && qemu_rc == 0)) || failures+=(qemu)
+    # A failing check that is not a counted test (an oops, a timeout) still fails.
+    if ((qemu_rc != 0 && qf == 0)); then failed=$((failed + 1)); fi
+fi
 
 ((failed == 0)) || log "failed: ${failures[*]}"
 echo "${passed} passed, ${failed} failed"

@@ -14,9 +14,10 @@ src=$("$KGEN_SCRIPTS/kernel-source.sh")
 tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure)
 log "tree: $tree"
 
-# The same make flags as scripts/kernel-tree.sh.
-kmake() { "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" make LLVM=1 CLIPPY=1 "$@"; }
+kmake() { "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" "${KGEN_KMAKE[@]}" "$@"; }
 
+# The tree is shared with kernel-tree.sh and qemu-tests/run.sh.
+tree_lock "$tree"
 build/kgen install --kernel "$tree" --overlay kernel-crate-overlay
 
 # What is installed is what kgen generated.

@@ -543,8 +543,12 @@ class View {
       if (const spec::Type* st = find_type_by_tag(pt.tag); st && pt.kind == CType::Kind::Record) {
         bool shared = cb.spec->receiver == "shared";
         a.trait_decl = "_" + name + ": &" + std::string(shared ? "" : "mut ") + st->rust;
-        a.prelude = safety_comment("The C side guarantees that " + o.spec->guarantee, 12) + "\n            let " +
-                    name + " = unsafe { " + st->rust + "::from_raw(" + name + ") };";
+        // A shared receiver never makes a `&mut`: other code may hold the object.
+        std::string make = shared ? "&*" + name + ".cast::<" + st->rust + ">()" : st->rust + "::from_raw(" + name + ")";
+        a.prelude = safety_comment("The C side guarantees that " + o.spec->guarantee +
+                                       (shared ? " `" + st->rust + "` is a transparent wrapper of the C struct." : ""),
+                                   12) +
+                    "\n            let " + name + " = unsafe { " + make + " };";
         a.call = name;
         return a;
       }

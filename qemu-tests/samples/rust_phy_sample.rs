@@ -232,8 +232,8 @@ impl phy::Driver for KgenSamplePhy {
 
     fn config_intr(dev: &mut phy::Device) -> Result {
         callback!("config_intr");
-        // The generated API has no getter for phydev->interrupts, so the
-        // driver cannot tell "enable" from "disable"; it only counts calls.
+        // Whether phylib asks to enable or to disable: the harness only counts calls.
+        let _ = call!(dev.is_interrupt_enabled());
         let _ = call!(dev.has_valid_interrupt());
         increment(dev, VIMR)
     }
@@ -242,9 +242,11 @@ impl phy::Driver for KgenSamplePhy {
         callback!("handle_interrupt");
         match call!(dev.read(VISR)) {
             Ok(0) => IrqReturn::None,
-            // A C driver would now call phy_trigger_machine(); the generated
-            // API does not offer it, so the harness triggers the machine.
-            Ok(_) => IrqReturn::Handled,
+            // Tell phylib that the link may have changed, as C drivers do.
+            Ok(_) => {
+                call!(dev.trigger_machine());
+                IrqReturn::Handled
+            }
             Err(_) => IrqReturn::None,
         }
     }

@@ -15203,6 +15203,9 @@ extern "C" {
     ) -> ffi::c_int;
 }
 extern "C" {
+    pub fn phy_trigger_machine(phydev: *mut phy_device);
+}
+extern "C" {
     #[link_name = "rust_helper___phy_read"]
     pub fn __phy_read(phydev: *mut phy_device, regnum: u32_) -> ffi::c_int;
 }

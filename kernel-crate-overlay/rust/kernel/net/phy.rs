@@ -163,13 +163,9 @@ impl From<IrqReturn> for bindings::irqreturn {
 ///
 /// # Invariants
 ///
-/// Referencing a `phy_device` through this type is allowed only from a PHY driver callback,
-/// where phylib
-///
-/// holds `phy_device->lock` (except in `probe` and `match_phy_device`, where no one else can
-/// reach
-///
-/// the device yet), so the callback has exclusive access to it.
+/// Referencing a `phy_device` through this type is allowed only from a PHY driver callback, for
+/// the duration of the call: phylib passes a valid `phy_device` and does not run two callbacks
+/// of one device at the same time.
 #[repr(transparent)]
 #[doc(alias = "phy_device")]
 pub struct Device(Opaque<bindings::phy_device>);
@@ -252,6 +248,16 @@ impl Device {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
         unsafe { (*ptr).mdio.addr }
+    }
+
+    /// Returns true if phylib asks for interrupts to be enabled (`PHY_INTERRUPT_ENABLED`), for
+    /// `config_intr`.
+    #[doc(alias = "interrupts")]
+    pub fn is_interrupt_enabled(&self) -> bool {
+        let ptr = self.0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
+        let value = unsafe { (*ptr).interrupts() };
+        value != 0
     }
 
     /// Sets the link state that phylib reports.
@@ -419,7 +425,7 @@ impl Device {
         to_result(unsafe { bindings::genphy_setup_forced(ptr) })
     }
 
-    /// Returns 1 if auto-negotiation has completed, 0 if not (from `BMSR_ANEGCOMPLETE`).
+    /// Returns `BMSR_ANEGCOMPLETE` if auto-negotiation has completed, 0 if not.
     pub fn genphy_aneg_done(&mut self) -> Result<u32> {
         let ptr = self.0.get();
         // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
@@ -427,6 +433,15 @@ impl Device {
         let ret = unsafe { bindings::genphy_aneg_done(ptr) };
         to_result(ret)?;
         Ok(ret as u32)
+    }
+
+    /// Runs the phylib state machine now, e.g. after an interrupt reported a link change.
+    #[doc(alias = "phy_trigger_machine")]
+    pub fn trigger_machine(&mut self) {
+        let ptr = self.0.get();
+        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
+        // gives exclusive access to it.
+        unsafe { bindings::phy_trigger_machine(ptr) };
     }
 
     /// Reads the master/slave configuration and state.
@@ -1061,9 +1076,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::soft_reset(phydev)?;
             Ok(0)
@@ -1079,9 +1096,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::config_init(phydev)?;
             Ok(0)
@@ -1095,9 +1114,11 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn probe_callback(phydev: *mut bindings::phy_device) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::probe(phydev)?;
             Ok(0)
@@ -1113,9 +1134,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::get_features(phydev)?;
             Ok(0)
@@ -1132,9 +1155,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             let ret = T::get_rate_matching(phydev, iface)?;
             Ok(ret.try_into()?)
@@ -1148,9 +1173,11 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn suspend_callback(phydev: *mut bindings::phy_device) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::suspend(phydev)?;
             Ok(0)
@@ -1164,9 +1191,11 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn resume_callback(phydev: *mut bindings::phy_device) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::resume(phydev)?;
             Ok(0)
@@ -1182,9 +1211,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::config_aneg(phydev)?;
             Ok(0)
@@ -1200,9 +1231,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             let ret = T::aneg_done(phydev)?;
             Ok(ret.try_into()?)
@@ -1218,9 +1251,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             let ret = T::read_status(phydev)?;
             Ok(crate::ffi::c_int::from(ret))
@@ -1236,9 +1271,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let phydev = unsafe { Device::from_raw(phydev) };
             T::config_intr(phydev)?;
             Ok(0)
@@ -1253,9 +1290,11 @@ impl<T: Driver> Adapter<T> {
         phydev: *mut bindings::phy_device,
     ) -> bindings::irqreturn_t {
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let phydev = unsafe { Device::from_raw(phydev) };
         bindings::irqreturn::from(T::handle_interrupt(phydev)) as bindings::irqreturn_t
     }
@@ -1266,9 +1305,11 @@ impl<T: Driver> Adapter<T> {
     /// [`create_phy_driver`].
     unsafe extern "C" fn remove_callback(phydev: *mut bindings::phy_device) {
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let phydev = unsafe { Device::from_raw(phydev) };
         T::remove(phydev);
     }
@@ -1281,10 +1322,13 @@ impl<T: Driver> Adapter<T> {
         phydev: *mut bindings::phy_device,
     ) -> crate::ffi::c_int {
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
-        let phydev = unsafe { Device::from_raw(phydev) };
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to. `Device`
+        // is a transparent wrapper of the C struct.
+        let phydev = unsafe { &*phydev.cast::<Device>() };
         crate::ffi::c_int::from(T::match_phy_device(phydev))
     }
 
@@ -1298,14 +1342,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let wol = unsafe { &mut *wol };
             T::set_wol(dev, wol)?;
             Ok(0)
@@ -1321,14 +1369,18 @@ impl<T: Driver> Adapter<T> {
         wol: *mut bindings::ethtool_wolinfo,
     ) {
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let dev = unsafe { Device::from_raw(dev) };
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let wol = unsafe { &mut *wol };
         T::get_wol(dev, wol);
     }
@@ -1339,9 +1391,11 @@ impl<T: Driver> Adapter<T> {
     /// [`create_phy_driver`].
     unsafe extern "C" fn link_change_notify_callback(dev: *mut bindings::phy_device) {
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let dev = unsafe { Device::from_raw(dev) };
         T::link_change_notify(dev);
     }
@@ -1357,9 +1411,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             let ret = T::read_mmd(dev, devnum as u8, regnum)?;
             Ok(crate::ffi::c_int::from(ret))
@@ -1378,9 +1434,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::write_mmd(dev, devnum as u8, regnum, val)?;
             Ok(0)
@@ -1394,9 +1452,11 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn read_page_callback(dev: *mut bindings::phy_device) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             let ret = T::read_page(dev)?;
             Ok(crate::ffi::c_int::from(ret))
@@ -1413,9 +1473,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::write_page(dev, page)?;
             Ok(0)
@@ -1432,14 +1494,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let modinfo = unsafe { &mut *modinfo };
             T::module_info(dev, modinfo)?;
             Ok(0)
@@ -1455,9 +1521,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::cable_test_start(dev)?;
             Ok(0)
@@ -1474,14 +1542,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let config = unsafe { &*config };
             T::cable_test_tdr_start(dev, config)?;
             Ok(0)
@@ -1498,14 +1570,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let finished = unsafe { &mut *finished };
             T::cable_test_get_status(dev, finished)?;
             Ok(0)
@@ -1522,19 +1598,25 @@ impl<T: Driver> Adapter<T> {
         stats: *mut bindings::ethtool_phy_stats,
     ) {
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let dev = unsafe { Device::from_raw(dev) };
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let eth_stats = unsafe { &mut *eth_stats };
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let stats = unsafe { &mut *stats };
         T::get_phy_stats(dev, eth_stats, stats);
     }
@@ -1548,14 +1630,18 @@ impl<T: Driver> Adapter<T> {
         link_stats: *mut bindings::ethtool_link_ext_stats,
     ) {
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let dev = unsafe { Device::from_raw(dev) };
         // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-        // and `match_phy_device`, before the device is reachable by anyone else), so the
-        // callback has exclusive access to the `phy_device`.
+        // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+        // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+        // `phy_init_hw` path run where the state machine cannot reach the device), so the
+        // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+        // reference: it may be asked about a device that another driver is bound to.
         let link_stats = unsafe { &mut *link_stats };
         T::get_link_stats(dev, link_stats);
     }
@@ -1569,9 +1655,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             let ret = T::get_sset_count(dev)?;
             Ok(ret.try_into()?)
@@ -1588,9 +1676,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::set_loopback(dev, enable)?;
             Ok(0)
@@ -1604,9 +1694,11 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn get_sqi_callback(dev: *mut bindings::phy_device) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             let ret = T::get_sqi(dev)?;
             Ok(ret.try_into()?)
@@ -1620,9 +1712,11 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn get_sqi_max_callback(dev: *mut bindings::phy_device) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             let ret = T::get_sqi_max(dev)?;
             Ok(ret.try_into()?)
@@ -1639,14 +1733,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let plca_cfg = unsafe { &mut *plca_cfg };
             T::get_plca_cfg(dev, plca_cfg)?;
             Ok(0)
@@ -1663,14 +1761,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let plca_cfg = unsafe { &*plca_cfg };
             T::set_plca_cfg(dev, plca_cfg)?;
             Ok(0)
@@ -1687,14 +1789,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let plca_st = unsafe { &mut *plca_st };
             T::get_plca_status(dev, plca_st)?;
             Ok(0)
@@ -1712,9 +1818,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::led_brightness_set(dev, index, value)?;
             Ok(0)
@@ -1733,19 +1841,25 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let delay_on = unsafe { &mut *delay_on };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let delay_off = unsafe { &mut *delay_off };
             T::led_blink_set(dev, index, delay_on, delay_off)?;
             Ok(0)
@@ -1763,9 +1877,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::led_hw_is_supported(dev, index, rules)?;
             Ok(0)
@@ -1783,9 +1899,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::led_hw_control_set(dev, index, rules)?;
             Ok(0)
@@ -1803,14 +1921,18 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let rules = unsafe { &mut *rules };
             T::led_hw_control_get(dev, index, rules)?;
             Ok(0)
@@ -1828,9 +1950,11 @@ impl<T: Driver> Adapter<T> {
     ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-            // of the call; phylib calls the callbacks with `phy_device->lock` held (or, for `probe`
-            // and `match_phy_device`, before the device is reachable by anyone else), so the
-            // callback has exclusive access to the `phy_device`.
+            // of the call, and phylib does not run two callbacks of one `phy_device` at the same
+            // time (most run with `phy_device->lock` held; probe, remove, suspend, resume and the
+            // `phy_init_hw` path run where the state machine cannot reach the device), so the
+            // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
+            // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
             T::led_polarity_set(dev, index, modes)?;
             Ok(0)
@@ -1855,9 +1979,12 @@ unsafe impl Sync for DriverVTable {}
 ///
 /// Every member of `phy_driver` is named: callbacks `T` implements point at trampolines, the
 /// others are `None`. The C side guarantees each trampoline that
-/// every pointer argument is valid for the duration of the call; phylib calls the callbacks
-/// with `phy_device->lock` held (or, for `probe` and `match_phy_device`, before the device is
-/// reachable by anyone else), so the callback has exclusive access to the `phy_device`.
+/// every pointer argument is valid for the duration of the call, and phylib does not run two
+/// callbacks of one `phy_device` at the same time (most run with `phy_device->lock` held;
+/// probe, remove, suspend, resume and the `phy_init_hw` path run where the state machine cannot
+/// reach the device), so the callback has exclusive access to the `phy_device`.
+/// `match_phy_device` gets a shared reference: it may be asked about a device that another
+/// driver is bound to.
 pub const fn create_phy_driver<T: Driver>() -> DriverVTable {
     DriverVTable(Opaque::new(bindings::phy_driver {
         // SAFETY: All-zero bytes are a valid `struct mdio_driver_common`: it is plain C data that the C side fills in at registration.
