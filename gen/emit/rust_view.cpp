@@ -184,6 +184,9 @@ class View {
                               : "Values of the C `" + e.spec->c + "`.";
     d.set("doc", docs({doc}));
     d.set("c_type", enum_c_type(e));
+    std::string ct = enum_c_type(e);
+    d.set("doc_c_type", text::starts_with(ct, "bindings::") ? "kernel::" + ct : ct);
+    d.set("mod_path", s_.rust_path);
     mu::data vs{mu::data::type::list};
     for (size_t i = 0; i < e.spec->variants.size(); ++i) {
       const auto& [c, r] = e.spec->variants[i];
@@ -521,6 +524,16 @@ class View {
       cs << x;
     }
     d.set("consts", cs);
+    // A few of them checked against bindgen's values, as a doctest.
+    mu::data ex{mu::data::type::list};
+    for (size_t i = 0; i < g.consts.size() && i < 3; ++i) {
+      mu::data x;
+      x.set("rust", g.consts[i].rust);
+      x.set("c", g.consts[i].c);
+      ex << x;
+    }
+    d.set("examples", ex);
+    d.set("mod_path", s_.rust_path);
     return d;
   }
 

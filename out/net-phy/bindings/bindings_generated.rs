@@ -215,10 +215,19 @@ impl<T> ::core::cmp::PartialEq for __BindgenUnionField<T> {
     }
 }
 impl<T> ::core::cmp::Eq for __BindgenUnionField<T> {}
+pub const SPEED_10: u32 = 10;
+pub const SPEED_100: u32 = 100;
+pub const SPEED_1000: u32 = 1000;
 pub const DUPLEX_HALF: u32 = 0;
 pub const DUPLEX_FULL: u32 = 1;
 pub const DUPLEX_UNKNOWN: u32 = 255;
 pub const AUTONEG_ENABLE: u32 = 1;
+pub const MII_BMCR: u32 = 0;
+pub const MII_BMSR: u32 = 1;
+pub const MII_PHYSID1: u32 = 2;
+pub const PHY_IS_INTERNAL: u32 = 1;
+pub const PHY_RST_AFTER_CLK_EN: u32 = 2;
+pub const PHY_POLL_CABLE_TEST: u32 = 4;
 pub type __s8 = ffi::c_schar;
 pub type __u8 = ffi::c_uchar;
 pub type __s16 = ffi::c_short;

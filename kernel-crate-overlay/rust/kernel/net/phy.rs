@@ -13,6 +13,29 @@ use core::{marker::PhantomData, ptr::addr_of_mut};
 pub mod reg;
 
 /// PHY state machine states (`enum phy_state`).
+///
+/// # Examples
+///
+/// Every variant converts to its C value and back:
+///
+/// ```
+/// use kernel::net::phy::DeviceState;
+///
+/// for v in [
+///     DeviceState::Down,
+///     DeviceState::Ready,
+///     DeviceState::Halted,
+///     DeviceState::Error,
+///     DeviceState::Up,
+///     DeviceState::Running,
+///     DeviceState::NoLink,
+///     DeviceState::CableTest,
+/// ] {
+///     let c: kernel::bindings::phy_state = v.into();
+///     assert_eq!(DeviceState::try_from(c)?, v);
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceState {
     /// PHY device and driver are not ready for anything. probe should be called if and only if
@@ -85,6 +108,24 @@ impl From<DeviceState> for bindings::phy_state {
 }
 
 /// A mode of Ethernet communication (the `DUPLEX_*` values).
+///
+/// # Examples
+///
+/// Every variant converts to its C value and back:
+///
+/// ```
+/// use kernel::net::phy::DuplexMode;
+///
+/// for v in [
+///     DuplexMode::Full,
+///     DuplexMode::Half,
+///     DuplexMode::Unknown,
+/// ] {
+///     let c: u32 = v.into();
+///     assert_eq!(DuplexMode::try_from(c)?, v);
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DuplexMode {
     /// `DUPLEX_FULL`.
@@ -122,6 +163,24 @@ impl From<DuplexMode> for u32 {
 }
 
 /// What an interrupt handler did (`irqreturn_t`).
+///
+/// # Examples
+///
+/// Every variant converts to its C value and back:
+///
+/// ```
+/// use kernel::net::phy::IrqReturn;
+///
+/// for v in [
+///     IrqReturn::None,
+///     IrqReturn::Handled,
+///     IrqReturn::WakeThread,
+/// ] {
+///     let c: kernel::bindings::irqreturn = v.into();
+///     assert_eq!(IrqReturn::try_from(c)?, v);
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IrqReturn {
     /// Interrupt was not from this device or was not handled.
@@ -604,6 +663,18 @@ impl AsRef<kernel::device::Device> for Device {
 }
 
 /// PHY driver flags, for [`Driver::FLAGS`].
+///
+/// # Examples
+///
+/// The typed constants have the values of the C macros:
+///
+/// ```
+/// use kernel::net::phy::flags;
+///
+/// assert_eq!(flags::IS_INTERNAL as i64, kernel::bindings::PHY_IS_INTERNAL as i64);
+/// assert_eq!(flags::RST_AFTER_CLK_EN as i64, kernel::bindings::PHY_RST_AFTER_CLK_EN as i64);
+/// assert_eq!(flags::POLL_CABLE_TEST as i64, kernel::bindings::PHY_POLL_CABLE_TEST as i64);
+/// ```
 pub mod flags {
     #[doc(alias = "PHY_IS_INTERNAL")]
     #[doc = "Value of the C macro `PHY_IS_INTERNAL`."]
@@ -621,6 +692,18 @@ pub mod flags {
 
 /// Clause 22 register numbers and bits (`MII_*`, `BMCR_*`, `BMSR_*`, ... of
 /// include/uapi/linux/mii.h).
+///
+/// # Examples
+///
+/// The typed constants have the values of the C macros:
+///
+/// ```
+/// use kernel::net::phy::mii;
+///
+/// assert_eq!(mii::MII_BMCR as i64, kernel::bindings::MII_BMCR as i64);
+/// assert_eq!(mii::MII_BMSR as i64, kernel::bindings::MII_BMSR as i64);
+/// assert_eq!(mii::MII_PHYSID1 as i64, kernel::bindings::MII_PHYSID1 as i64);
+/// ```
 pub mod mii {
     #[doc = "Value of the C macro `MII_BMCR`."]
     pub const MII_BMCR: u16 = 0x0;
@@ -1011,6 +1094,18 @@ pub mod mii {
 }
 
 /// Link speeds in Mb/s (`SPEED_*`).
+///
+/// # Examples
+///
+/// The typed constants have the values of the C macros:
+///
+/// ```
+/// use kernel::net::phy::speed;
+///
+/// assert_eq!(speed::SPEED_10 as i64, kernel::bindings::SPEED_10 as i64);
+/// assert_eq!(speed::SPEED_100 as i64, kernel::bindings::SPEED_100 as i64);
+/// assert_eq!(speed::SPEED_1000 as i64, kernel::bindings::SPEED_1000 as i64);
+/// ```
 pub mod speed {
     #[doc = "Value of the C macro `SPEED_10`."]
     pub const SPEED_10: u32 = 10;

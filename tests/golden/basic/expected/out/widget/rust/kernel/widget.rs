@@ -11,6 +11,23 @@ use crate::{error::*, prelude::*, types::Opaque};
 use core::marker::PhantomData;
 
 /// Where a widget is in its life.
+///
+/// # Examples
+///
+/// Every variant converts to its C value and back:
+///
+/// ```
+/// use kernel::widget::State;
+///
+/// for v in [
+///     State::Idle,
+///     State::Busy,
+/// ] {
+///     let c: kernel::bindings::widget_state = v.into();
+///     assert_eq!(State::try_from(c)?, v);
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     /// Not started.
@@ -43,6 +60,23 @@ impl From<State> for bindings::widget_state {
 }
 
 /// Values of the C macros `WIDGET_MODE_ON` and the like.
+///
+/// # Examples
+///
+/// Every variant converts to its C value and back:
+///
+/// ```
+/// use kernel::widget::Mode;
+///
+/// for v in [
+///     Mode::On,
+///     Mode::Off,
+/// ] {
+///     let c: u32 = v.into();
+///     assert_eq!(Mode::try_from(c)?, v);
+/// }
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// `WIDGET_MODE_ON`.
@@ -275,6 +309,17 @@ impl Drop for WidgetGuard<'_> {
 }
 
 /// Constants from the C headers.
+///
+/// # Examples
+///
+/// The typed constants have the values of the C macros:
+///
+/// ```
+/// use kernel::widget::flags;
+///
+/// assert_eq!(flags::FAST as i64, kernel::bindings::WIDGET_F_FAST as i64);
+/// assert_eq!(flags::SLOW as i64, kernel::bindings::WIDGET_F_SLOW as i64);
+/// ```
 pub mod flags {
     #[doc(alias = "WIDGET_F_FAST")]
     #[doc = "Value of the C macro `WIDGET_F_FAST`."]
@@ -285,6 +330,17 @@ pub mod flags {
 }
 
 /// Constants from the C headers.
+///
+/// # Examples
+///
+/// The typed constants have the values of the C macros:
+///
+/// ```
+/// use kernel::widget::regs;
+///
+/// assert_eq!(regs::WIDGET_REG_CTRL as i64, kernel::bindings::WIDGET_REG_CTRL as i64);
+/// assert_eq!(regs::WIDGET_REG_STAT as i64, kernel::bindings::WIDGET_REG_STAT as i64);
+/// ```
 pub mod regs {
     #[doc = "Value of the C macro `WIDGET_REG_CTRL`."]
     pub const WIDGET_REG_CTRL: u16 = 0x0;
