@@ -36,22 +36,10 @@ const char* display(Kind k) {
 std::string prefix_of(const std::string& key) { return key.substr(0, key.rfind('.')); }
 std::string last_of(const std::string& key) { return key.substr(key.rfind('.') + 1); }
 
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 bool looks_renamed(const std::string& a, const std::string& b) {
   if (a == b) return false;
   return a.find(b) != std::string::npos || b.find(a) != std::string::npos ||
-         edit_distance(a, b) <= std::max<size_t>(2, std::min(a.size(), b.size()) / 3);
+         text::edit_distance(a, b) <= std::max<size_t>(2, std::min(a.size(), b.size()) / 3);
 }
 
 // Where the spec mentions each locked name, and what it makes of it.

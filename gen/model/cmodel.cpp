@@ -1,5 +1,7 @@
 #include "model/cmodel.hpp"
 
+#include "support/text.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -54,22 +56,10 @@ const CEnum* CModel::enumeration(const std::string& n) const {
   return nullptr;
 }
 
-static size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 std::vector<std::string> CModel::similar_names(const std::string& name) const {
   std::vector<std::pair<size_t, std::string>> scored;
   auto consider = [&](const std::string& cand) {
-    size_t d = edit_distance(name, cand);
+    size_t d = text::edit_distance(name, cand);
     if (d <= std::max<size_t>(2, name.size() / 4)) scored.emplace_back(d, cand);
   };
   for (const auto& [k, v] : functions) consider(k);

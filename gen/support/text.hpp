@@ -21,6 +21,8 @@ std::string to_upper(std::string_view s);
 // Matches a glob with '*' wildcards only.
 bool glob_match(std::string_view pattern, std::string_view s);
 bool is_identifier(std::string_view s);
+// Levenshtein distance, for "did you mean" suggestions.
+size_t edit_distance(const std::string& a, const std::string& b);
 // Stable 128-bit content hash (two FNV-1a 64 lanes), as 32 hex chars.
 std::string content_hash(std::string_view data);
 
