@@ -554,6 +554,21 @@ class View {
     if (p.type.kind == CType::Kind::Pointer) {
       const CType& pt = *p.type.pointee;
       if (const spec::Type* st = find_type_by_tag(pt.tag); st && pt.kind == CType::Kind::Record) {
+        const spec::Lock* held = nullptr;
+        for (const auto& l : st->locks)
+          if (l.rust == cb.spec->receiver) held = &l;
+        if (held) {
+          // The C side holds the lock: the callback gets the guard, which must
+          // not unlock, so it is never dropped.
+          a.trait_decl = "_" + name + ": &mut " + held->rust + "<'_>";
+          a.prelude = safety_comment("The C side guarantees that " + o.spec->guarantee, 12) + "\n            let " +
+                      name + " = unsafe { " + st->rust + "::from_raw(" + name + ") };\n            " +
+                      "// INVARIANT: The C side calls `" + cb.field->name + "` with the lock that `" + held->lock +
+                      "` takes\n            // held; `ManuallyDrop` keeps the guard from releasing it.\n            " +
+                      "let mut " + name + " = core::mem::ManuallyDrop::new(" + held->rust + "(" + name + "));";
+          a.call = "&mut " + name;
+          return a;
+        }
         bool shared = cb.spec->receiver == "shared";
         a.trait_decl = "_" + name + ": &" + std::string(shared ? "" : "mut ") + st->rust;
         // A shared receiver never makes a `&mut`: other code may hold the object.

@@ -375,6 +375,14 @@ class Runner {
             if (!found) d_.error(a.loc, "callback " + cb.name + " has no parameter '" + a.name + "'");
           }
         }
+        if (cb.receiver != "mut" && cb.receiver != "shared") {
+          bool guard = false;
+          for (const auto& t : s_.types)
+            for (const auto& l : t.locks) guard |= l.rust == cb.receiver;
+          if (!guard)
+            d_.error(cb.receiver_loc.known() ? cb.receiver_loc : cb.loc,
+                     "receiver must be 'mut', 'shared' or a lock guard of a spec type, not '" + cb.receiver + "'");
+        }
         wired[cb.name] = &cb;
       }
       for (const auto& ex : o.excluded) {

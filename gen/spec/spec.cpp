@@ -290,8 +290,7 @@ class Loader {
           }
           Obj co(*this, kv.second, "callback '" + cb.name + "'");
           cb.receiver = co.str("receiver", false, "mut");
-          if (cb.receiver != "mut" && cb.receiver != "shared")
-            d_.error(co.loc(), "receiver must be 'mut' or 'shared'");
+          cb.receiver_loc = co.loc();
           cb.args = args(co);
           cb.returns = returns(co.get("returns"), Returns{});
           p.callbacks.push_back(cb);

@@ -116,7 +116,11 @@ struct ConstGroup {
 
 struct Callback {
   std::string name;  // member of the ops struct
-  std::string receiver = "mut";  // "mut" -> &mut Device, "shared" -> &Device
+  // "mut" -> &mut Device, "shared" -> &Device, or the name of one of the
+  // type's lock guards: the C side calls it with that lock held, and the
+  // callback gets the guard (which then does not unlock).
+  std::string receiver = "mut";
+  Location receiver_loc;
   std::vector<ArgMap> args;
   Returns returns;
   Location loc;

@@ -348,7 +348,7 @@ impl phy::Driver for KgenSamplePhy {
         let _ = call!(dev.write(VREMOVE, REMOVE_MAGIC));
     }
 
-    fn read_mmd(_dev: &mut phy::Device, devnum: u8, regnum: u16) -> Result<u16> {
+    fn read_mmd(_bus: &mut phy::MdioBusGuard<'_>, devnum: u8, regnum: u16) -> Result<u16> {
         callback!("read_mmd");
         if u32::from(devnum) != uapi::MDIO_MMD_VEND1 {
             // Other MMDs have only MDIO_STAT1; the rest reads as zero (no EEE).
@@ -362,7 +362,7 @@ impl phy::Driver for KgenSamplePhy {
         Ok(slot.load(Ordering::Relaxed))
     }
 
-    fn write_mmd(_dev: &mut phy::Device, devnum: u8, regnum: u16, val: u16) -> Result {
+    fn write_mmd(_bus: &mut phy::MdioBusGuard<'_>, devnum: u8, regnum: u16, val: u16) -> Result {
         callback!("write_mmd");
         if u32::from(devnum) != uapi::MDIO_MMD_VEND1 {
             if u32::from(regnum) != uapi::MDIO_STAT1 {
@@ -377,12 +377,12 @@ impl phy::Driver for KgenSamplePhy {
         Ok(())
     }
 
-    fn read_page(_dev: &mut phy::Device) -> Result<u16> {
+    fn read_page(_bus: &mut phy::MdioBusGuard<'_>) -> Result<u16> {
         callback!("read_page");
         Ok(PAGE.load(Ordering::Relaxed))
     }
 
-    fn write_page(_dev: &mut phy::Device, page: c_int) -> Result {
+    fn write_page(_bus: &mut phy::MdioBusGuard<'_>, page: c_int) -> Result {
         callback!("write_page");
         let page = u16::try_from(page).map_err(|_| code::EINVAL)?;
         PAGE.store(page, Ordering::Relaxed);

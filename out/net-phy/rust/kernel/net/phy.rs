@@ -1512,7 +1512,10 @@ impl<T: Driver> Adapter<T> {
             // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
             // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
-            let ret = T::read_mmd(dev, devnum as u8, regnum)?;
+            // INVARIANT: The C side calls `read_mmd` with the lock that `phy_lock_mdio_bus` takes
+            // held; `ManuallyDrop` keeps the guard from releasing it.
+            let mut dev = core::mem::ManuallyDrop::new(MdioBusGuard(dev));
+            let ret = T::read_mmd(&mut dev, devnum as u8, regnum)?;
             Ok(crate::ffi::c_int::from(ret))
         })
     }
@@ -1535,7 +1538,10 @@ impl<T: Driver> Adapter<T> {
             // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
             // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
-            T::write_mmd(dev, devnum as u8, regnum, val)?;
+            // INVARIANT: The C side calls `write_mmd` with the lock that `phy_lock_mdio_bus` takes
+            // held; `ManuallyDrop` keeps the guard from releasing it.
+            let mut dev = core::mem::ManuallyDrop::new(MdioBusGuard(dev));
+            T::write_mmd(&mut dev, devnum as u8, regnum, val)?;
             Ok(0)
         })
     }
@@ -1553,7 +1559,10 @@ impl<T: Driver> Adapter<T> {
             // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
             // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
-            let ret = T::read_page(dev)?;
+            // INVARIANT: The C side calls `read_page` with the lock that `phy_lock_mdio_bus` takes
+            // held; `ManuallyDrop` keeps the guard from releasing it.
+            let mut dev = core::mem::ManuallyDrop::new(MdioBusGuard(dev));
+            let ret = T::read_page(&mut dev)?;
             Ok(crate::ffi::c_int::from(ret))
         })
     }
@@ -1574,7 +1583,10 @@ impl<T: Driver> Adapter<T> {
             // callback has exclusive access to the `phy_device`. `match_phy_device` gets a shared
             // reference: it may be asked about a device that another driver is bound to.
             let dev = unsafe { Device::from_raw(dev) };
-            T::write_page(dev, page)?;
+            // INVARIANT: The C side calls `write_page` with the lock that `phy_lock_mdio_bus` takes
+            // held; `ManuallyDrop` keeps the guard from releasing it.
+            let mut dev = core::mem::ManuallyDrop::new(MdioBusGuard(dev));
+            T::write_page(&mut dev, page)?;
             Ok(0)
         })
     }
@@ -2445,7 +2457,7 @@ pub trait Driver {
     /// phy_read_mmd(), which will use either a direct read for Clause 45 PHYs or an indirect
     /// read for Clause 22 PHYs. devnum is the MMD device number within the PHY device, regnum
     /// is the register within the selected MMD device.
-    fn read_mmd(_dev: &mut Device, _devnum: u8, _regnum: u16) -> Result<u16> {
+    fn read_mmd(_dev: &mut MdioBusGuard<'_>, _devnum: u8, _regnum: u16) -> Result<u16> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -2454,17 +2466,17 @@ pub trait Driver {
     /// phy_write_mmd(), which will use either a direct write for Clause 45 PHYs, or an indirect
     /// write for Clause 22 PHYs. devnum is the MMD device number within the PHY device, regnum
     /// is the register within the selected MMD device. val is the value to be written.
-    fn write_mmd(_dev: &mut Device, _devnum: u8, _regnum: u16, _val: u16) -> Result {
+    fn write_mmd(_dev: &mut MdioBusGuard<'_>, _devnum: u8, _regnum: u16, _val: u16) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Return the current PHY register page number.
-    fn read_page(_dev: &mut Device) -> Result<u16> {
+    fn read_page(_dev: &mut MdioBusGuard<'_>) -> Result<u16> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set the current PHY register page number.
-    fn write_page(_dev: &mut Device, _page: crate::ffi::c_int) -> Result {
+    fn write_page(_dev: &mut MdioBusGuard<'_>, _page: crate::ffi::c_int) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 

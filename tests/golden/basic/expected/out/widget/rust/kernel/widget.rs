@@ -378,7 +378,10 @@ impl<T: Ops> Adapter<T> {
             // SAFETY: The C side guarantees that the widget pointer is valid and exclusively the
             // callback's for the call.
             let w = unsafe { Widget::from_raw(w) };
-            let ret = T::get(w, idx)?;
+            // INVARIANT: The C side calls `get` with the lock that `widget_lock` takes
+            // held; `ManuallyDrop` keeps the guard from releasing it.
+            let mut w = core::mem::ManuallyDrop::new(WidgetGuard(w));
+            let ret = T::get(&mut w, idx)?;
             Ok(crate::ffi::c_int::from(ret))
         })
     }
@@ -456,7 +459,7 @@ pub trait Ops {
     }
 
     /// Reads a value.
-    fn get(_w: &mut Widget, _idx: crate::ffi::c_int) -> Result<u16> {
+    fn get(_w: &mut WidgetGuard<'_>, _idx: crate::ffi::c_int) -> Result<u16> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
