@@ -1,7 +1,8 @@
 #!/bin/bash
-# kernel-source.sh: ensure the pristine Linux 6.12 source of Debian 12's
-# linux-source-6.12 package is unpacked, and print its path (only that) on
-# stdout.
+# kernel-source.sh [PACKAGE VERSION]: ensure the pristine Linux 6.12 source of
+# Debian 12's linux-source-6.12 package is unpacked, and print its path (only
+# that) on stdout. With arguments, the same for another linux-source package
+# (old-kernel-source.sh uses it for 6.1).
 #
 # The package comes from the HOST's apt, pinned to LINUX_SOURCE_VERSION; if
 # that exact version is unavailable, the newest available version is used
@@ -16,7 +17,13 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 LINUX_SOURCE_VERSION=6.12.117-1~deb12u1
 PACKAGE=linux-source-6.12
-TARBALL=usr/src/linux-source-6.12.tar.xz
+if (($# == 2)); then
+    PACKAGE=$1
+    LINUX_SOURCE_VERSION=$2
+elif (($# != 0)); then
+    die "usage: kernel-source.sh [PACKAGE VERSION]"
+fi
+TARBALL=usr/src/$PACKAGE.tar.xz
 
 dir_of() { printf '%s/linux-%s\n' "$KGEN_CACHE" "${1//[^A-Za-z0-9.+-]/_}"; }
 
@@ -67,8 +74,8 @@ if [[ ! -f $dir/source.stamp ]]; then
     unpack() {
         dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./$TARBALL" |
             xz -d -T0 | tar -x -C "$tmp/src" --strip-components=1 --no-same-owner
-        [[ -f $tmp/src/Makefile && -d $tmp/src/rust/kernel ]] ||
-            die "unpacked source in $tmp/src lacks Makefile or rust/kernel"
+        [[ -f $tmp/src/Makefile && -d $tmp/src/include/linux ]] ||
+            die "unpacked source in $tmp/src lacks Makefile or include/linux"
     }
     step unpack-source unpack
 

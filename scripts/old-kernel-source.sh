@@ -4,10 +4,10 @@
 # the specs were locked against and a real older kernel), and print its path
 # (only that) on stdout.
 #
-#   source:    the pristine source, exactly as kernel-source.sh does it for
-#              6.12: the host's apt, pinned to LINUX_SOURCE_VERSION (newest
-#              available with a warning if that is gone), unpacked atomically
-#              into $KGEN_CACHE/linux-<version>/src with source.stamp.
+#   source:    the pristine source, by kernel-source.sh PACKAGE VERSION: the
+#              host's apt, pinned to LINUX_SOURCE_VERSION (newest available
+#              with a warning if that is gone), unpacked atomically into
+#              $KGEN_CACHE/linux-<version>/src with source.stamp.
 #   configure: (default) a copy of it, $KGEN_CACHE/tree61-<key>, configured
 #              from qemu-tests/kernel.config WITHOUT the Rust options, then
 #              `make LLVM=1 prepare` in the toolchain root (in-root.sh).
@@ -25,7 +25,6 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 LINUX_SOURCE_VERSION=6.1.192-2
 PACKAGE=linux-source-6.1
-TARBALL=usr/src/linux-source-6.1.tar.xz
 
 usage() { die "usage: old-kernel-source.sh [--stage source|configure]"; }
 stage=configure
@@ -37,67 +36,7 @@ case ${1:-} in
 esac
 [[ $stage == source || $stage == configure ]] || usage
 
-dir_of() { printf '%s/linux-%s\n' "$KGEN_CACHE" "${1//[^A-Za-z0-9.+-]/_}"; }
-
-# 1. The pristine source (kernel-source.sh's pattern).
-source_dir() {
-    local dir versions version tmp deb sha
-    dir=$(dir_of "$LINUX_SOURCE_VERSION")
-    if [[ -f $dir/source.stamp ]]; then
-        printf '%s\n' "$dir/src"
-        return 0
-    fi
-    available() { apt-cache madison "$PACKAGE" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'; }
-    versions=$(available)
-    if ! grep -qxF -- "$LINUX_SOURCE_VERSION" <<<"$versions"; then
-        step apt-update host_apt_get update >&2
-        versions=$(available)
-    fi
-    version=$LINUX_SOURCE_VERSION
-    if ! grep -qxF -- "$version" <<<"$versions"; then
-        version=$(head -n 1 <<<"$versions")
-        [[ -n $version ]] || die "host apt knows no $PACKAGE package at all"
-        warn "$PACKAGE=$LINUX_SOURCE_VERSION is not available from the host's apt;" \
-            "falling back to the newest available version, $version"
-        dir=$(dir_of "$version")
-    fi
-    cache_lock old-source
-    if [[ ! -f $dir/source.stamp ]]; then
-        mkdir -p "$dir"
-        for old in "$dir"/src.tmp.*; do
-            [[ -e $old ]] && safe_rm "$old"
-        done
-        [[ ! -e $dir/src ]] || safe_rm "$dir/src"
-        tmp=$dir/src.tmp.$$
-        trap 'safe_rm "$tmp"' EXIT
-        mkdir -p "$tmp/deb" "$tmp/src"
-        # shellcheck disable=SC2317 # run by step
-        download() {
-            cd "$tmp/deb"
-            apt-get -q -o APT::Sandbox::User=root download "$PACKAGE=$version" >&2
-        }
-        step download-old-source download >&2
-        deb=$(echo "$tmp"/deb/*.deb)
-        [[ -f $deb ]] || die "apt-get download produced no .deb in $tmp/deb"
-        # shellcheck disable=SC2317 # run by step
-        unpack() {
-            dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./$TARBALL" |
-                xz -d -T0 | tar -x -C "$tmp/src" --strip-components=1 --no-same-owner
-            [[ -f $tmp/src/Makefile && -d $tmp/src/include/linux ]] ||
-                die "unpacked source in $tmp/src lacks Makefile or include/linux"
-        }
-        step unpack-old-source unpack >&2
-        sha=$(sha256sum <"$deb" | cut -d' ' -f1)
-        mv -T -- "$tmp/src" "$dir/src"
-        printf 'package=%s\nversion=%s\ndeb_sha256=%s\n' "$PACKAGE" "$version" "$sha" >"$dir/source.stamp"
-        safe_rm "$tmp"
-        trap - EXIT
-        log "old kernel source ready: $dir/src ($PACKAGE $version)"
-    fi
-    printf '%s\n' "$dir/src"
-}
-
-src=$(source_dir)
+src=$("$KGEN_SCRIPTS/kernel-source.sh" "$PACKAGE" "$LINUX_SOURCE_VERSION")
 if [[ $stage == source ]]; then
     printf '%s\n' "$src"
     exit 0
