@@ -1,7 +1,6 @@
 #include "emit/ffi.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>

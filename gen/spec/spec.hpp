@@ -173,10 +173,6 @@ struct DeviceId {
   Location loc;
 };
 
-struct RegArg {
-  enum class Kind { Vtables, Count, Module } kind;
-};
-
 struct Registration {
   std::string rust;
   std::string doc;
