@@ -75,18 +75,28 @@ struct State {
         auto parts = text::split(l, ' ');
         if (parts.size() == 3 && parts[0] == "file") files[parts[1]] = parts[2] == "1";
       }
+    // Older kgen kept backups under their bare names, where `make rustfmtcheck` finds them.
+    for (const auto& [rel, had] : files) {
+      std::error_code ec;
+      if (had && stdfs::exists(dir / "backup" / rel) && !stdfs::exists(backup_path(rel)))
+        stdfs::rename(dir / "backup" / rel, backup_path(rel), ec);
+    }
   }
   void save() const {
     std::string s;
     for (const auto& [p, orig] : files) s += "file " + p + " " + (orig ? "1" : "0") + "\n";
     fs::write_if_changed(dir / "state", s);
   }
+  // Where the original of `rel` is kept: not as a .rs file, which the tree's
+  // own tools (make rustfmtcheck) would find and check.
+  stdfs::path backup_path(const std::string& rel) const { return dir / "backup" / (rel + ".orig"); }
+
   // Backs up the tree's original of `rel` once, before kgen first changes it.
   void track(const stdfs::path& tree, const std::string& rel) {
     if (files.count(rel)) return;
     auto orig = fs::read_file(tree / rel);
     files[rel] = orig.has_value();
-    if (orig) fs::write_if_changed(dir / "backup" / rel, *orig);
+    if (orig) fs::write_if_changed(backup_path(rel), *orig);
     save();
   }
 };
@@ -140,8 +150,8 @@ InstallReport uninstall_overlay(const std::string& kernel_dir) {
   InstallReport r;
   for (const auto& [rel, had] : st.files) {
     if (had) {
-      auto orig = fs::read_file(st.dir / "backup" / rel);
-      if (!orig) throw Error((st.dir / "backup" / rel).string() + ": error: backup missing; cannot restore " + rel);
+      auto orig = fs::read_file(st.backup_path(rel));
+      if (!orig) throw Error(st.backup_path(rel).string() + ": error: backup missing; cannot restore " + rel);
       if (fs::write_if_changed(tree / rel, *orig)) ++r.restored;
     } else if (fs::remove_file(tree / rel)) {
       ++r.removed;

@@ -2,6 +2,9 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <cctype>
+#include <map>
+#include <regex>
 #include <set>
 
 #include "emit/rust_types.hpp"
@@ -35,6 +38,18 @@ std::vector<std::string> doc_lines(const std::vector<std::string>& paragraphs, s
 namespace {
 
 constexpr size_t kDocWidth = 92;
+
+// Whether bindgen gives a macro with this body a constant: it evaluates
+// literals and arithmetic on other macros, not casts or calls.
+bool bindgen_evaluates(const std::string& body) {
+  static const std::regex cast(R"(\(\s*[A-Za-z_][A-Za-z0-9_ ]*\s*\*?\s*\)\s*[A-Za-z0-9_(])");
+  static const std::regex call(R"([A-Za-z_][A-Za-z0-9_]*\s*\()");
+  return body.find("__force") == std::string::npos && !std::regex_search(body, cast) &&
+         !std::regex_search(body, call);
+}
+
+// A string for a `{{#key}}` section: an empty one must be false, not "".
+mu::data opt_str(const std::string& v) { return v.empty() ? mu::data(false) : mu::data(v); }
 
 mu::data str_list(const std::vector<std::string>& v) {
   mu::data l{mu::data::type::list};
@@ -393,7 +408,9 @@ class View {
       case Returns::Kind::Plain: {
         std::string rt = m.returns.type.empty() ? ffi_ret : m.returns.type;
         ret = " -> " + rt;
-        body = safety + "\n        let ret = " + invoke + ";\n        " + convert_int("ret", ffi_ret, rt);
+        std::string conv = convert_int("ret", ffi_ret, rt);
+        body = conv == "ret" ? safety + "\n        " + invoke
+                             : safety + "\n        let ret = " + invoke + ";\n        " + conv;
         break;
       }
       case Returns::Kind::Enum:
@@ -428,6 +445,9 @@ class View {
         }
         break;
       }
+      case Returns::Kind::Status:
+        diags.error(sm.loc, "'status' is a convention of callbacks, not of methods", "use errno or plain");
+        break;
     }
     d.set("ret", ret);
     d.set("body", body);
@@ -449,6 +469,17 @@ class View {
     d.set("rust", st.rust);
     d.set("c_tag", tag);
     set_alias(d, tag, st.rust);
+    if (!st.generic.empty()) {
+      std::string param = text::trim(st.generic.substr(0, st.generic.find(':')));
+      d.set("generics", "<" + st.generic + ">");
+      d.set("type_args", "<" + param + ">");
+      d.set("phantom", ", PhantomData<" + param + ">");
+    } else {
+      d.set("generics", "");
+      d.set("type_args", "");
+      d.set("phantom", "");
+    }
+    d.set("from_raw", uses_from_raw(st));
     std::vector<std::string> paras;
     if (!st.doc.empty()) paras.push_back(st.doc);
     else paras.push_back("A C `struct " + tag + "`.");
@@ -526,13 +557,18 @@ class View {
     d.set("consts", cs);
     // A few of them checked against bindgen's values, as a doctest.
     mu::data ex{mu::data::type::list};
-    for (size_t i = 0; i < g.consts.size() && i < 3; ++i) {
+    size_t n_ex = 0;
+    for (size_t i = 0; i < g.consts.size() && n_ex < 3; ++i) {
+      const model::CMacro* mac = p_.c->macro(g.consts[i].c);
+      if (mac && !bindgen_evaluates(mac->body)) continue;
+      ++n_ex;
       mu::data x;
       x.set("rust", g.consts[i].rust);
       x.set("c", g.consts[i].c);
       ex << x;
     }
     d.set("examples", ex);
+    d.set("has_examples", n_ex > 0);
     d.set("mod_path", s_.rust_path);
     return d;
   }
@@ -541,13 +577,38 @@ class View {
     std::string c_decl, trait_decl, prelude, call;
   };
 
+  // The Rust name of a spec type seen from the trait (`Self`) or from the
+  // trampolines (`T`): generic types take the driver type.
+  static std::string type_in(const spec::Type& st, const char* who) {
+    return st.generic.empty() ? st.rust : st.rust + "<" + who + ">";
+  }
+
+  // Whether a callback makes `&mut Type` from a raw pointer (Type::from_raw).
+  bool uses_from_raw(const spec::Type& st) const {
+    for (const auto& o : p_.ops)
+      for (const auto& cb : o.callbacks) {
+        if (!cb.spec || cb.spec->internal) continue;
+        for (const auto& p : cb.field->type.pointee->params) {
+          if (!p.type.is_pointer() || p.type.pointee->kind != CType::Kind::Record) continue;
+          if ("struct " + p.type.pointee->tag != st.c) continue;
+          if (cb.spec->has_params) {
+            for (const auto& tp : cb.spec->params)
+              if (tp.name == p.name && text::starts_with(tp.rust_type, "&mut ")) return true;
+            continue;
+          }
+          if (cb.spec->receiver != "shared") return true;
+        }
+      }
+    return false;
+  }
+
   CbArg callback_arg(const passes::PlannedOps& o, const passes::PlannedCallback& cb, const model::CParam& p,
-                     size_t idx) {
+                     size_t idx, const std::string& override_type = "") {
     CbArg a;
     std::string name = rust_ident(p.name.empty() ? "arg" + std::to_string(idx) : p.name);
     std::string ffi = ffi_type(p.type);
     a.c_decl = name + ": " + ffi;
-    std::string mapped;
+    std::string mapped = override_type;
     for (const auto& m : cb.spec->args)
       if (m.name == p.name) mapped = m.rust_type;
     const Location& loc = cb.spec->loc;
@@ -569,10 +630,15 @@ class View {
           a.call = "&mut " + name;
           return a;
         }
-        bool shared = cb.spec->receiver == "shared";
-        a.trait_decl = "_" + name + ": &" + std::string(shared ? "" : "mut ") + st->rust;
+        // A trait parameter type from the spec's 'params' decides; else the receiver.
+        bool shared = override_type.empty() ? cb.spec->receiver == "shared"
+                                            : !text::starts_with(override_type, "&mut ");
+        a.trait_decl = "_" + name + ": &" + std::string(shared ? "" : "mut ") + type_in(*st, "Self");
         // A shared receiver never makes a `&mut`: other code may hold the object.
-        std::string make = shared ? "&*" + name + ".cast::<" + st->rust + ">()" : st->rust + "::from_raw(" + name + ")";
+        std::string make = shared ? "&*" + name + ".cast::<" + type_in(*st, "T") + ">()"
+                                  : type_in(*st, "T") + "::from_raw(" + name + ")";
+        if (!st->generic.empty() && !shared)
+          make = "<" + type_in(*st, "T") + ">::from_raw(" + name + ")";
         a.prelude = safety_comment("The C side guarantees that " + o.spec->guarantee +
                                        (shared ? " `" + st->rust + "` is a transparent wrapper of the C struct." : ""),
                                    12) +
@@ -604,26 +670,85 @@ class View {
     return a;
   }
 
+  // Whether `code` mentions the identifier `name`.
+  static bool mentions(const std::string& with_comments, const std::string& name) {
+    std::string code;
+    for (const auto& l : text::split_lines(with_comments)) code += l.substr(0, l.find("//")) + "\n";
+    for (size_t at = code.find(name); at != std::string::npos; at = code.find(name, at + 1)) {
+      auto word = [&](size_t i) { return std::isalnum(static_cast<unsigned char>(code[i])) || code[i] == '_'; };
+      bool before = at > 0 && word(at - 1);
+      bool after = at + name.size() < code.size() && word(at + name.size());
+      if (!before && !after) return true;
+    }
+    return false;
+  }
+
+  // A C parameter the trampoline does not pass on: `_name` unless `code` uses it.
+  std::string unused_c_param(const model::CParam& p, size_t idx, const std::string& code) {
+    std::string name = rust_ident(p.name.empty() ? "arg" + std::to_string(idx) : p.name);
+    return (mentions(code, name) ? name : "_" + name) + ": " + ffi_type(p.type);
+  }
+
   mu::data callback(const passes::PlannedOps& o, const passes::PlannedCallback& cb, bool last) {
     mu::data d;
     const auto& fp = *cb.field->type.pointee;
+    const auto& sc = *cb.spec;
     d.set("name", cb.field->name);
     d.set("NAME", text::to_upper(cb.field->name));
     d.set("last", last);
     d.set("guarantee", o.spec->guarantee);
+    d.set("cfg", opt_str(cb.field->cfg));
+    d.set("always", sc.required || sc.internal);
+    d.set("required", sc.required);
     std::vector<std::string> c_params, trait_params, preludes, call;
-    for (size_t i = 0; i < fp.params.size(); ++i) {
-      auto a = callback_arg(o, cb, fp.params[i], i);
-      c_params.push_back(a.c_decl);
-      trait_params.push_back(a.trait_decl);
-      if (!a.prelude.empty()) preludes.push_back(a.prelude);
-      call.push_back(a.call);
-    }
-    d.set("c_params", text::join(c_params, ", "));
-    d.set("trait_params", text::join(trait_params, ", "));
     const CType& cret = *fp.ret;
     std::string ffi_ret = ffi_type(cret);
     d.set("c_ret", cret.kind == CType::Kind::Void ? "" : " -> " + ffi_ret);
+    if (sc.internal) {
+      for (size_t i = 0; i < fp.params.size(); ++i) c_params.push_back(unused_c_param(fp.params[i], i, sc.body));
+      d.set("c_params", text::join(c_params, ", "));
+      d.set("body", text::trim(sc.body));
+      return d;
+    }
+    if (!sc.has_params) {
+      for (size_t i = 0; i < fp.params.size(); ++i) {
+        auto a = callback_arg(o, cb, fp.params[i], i);
+        c_params.push_back(a.c_decl);
+        trait_params.push_back(a.trait_decl);
+        if (!a.prelude.empty()) preludes.push_back(a.prelude);
+        call.push_back(a.call);
+      }
+    } else {
+      // The trait's parameters are the spec's: C parameters by name, or
+      // variables of the prelude; the other C parameters are not passed on.
+      std::map<std::string, CbArg> converted;
+      for (size_t i = 0; i < fp.params.size(); ++i) {
+        const auto& p = fp.params[i];
+        const spec::ArgMap* tp = nullptr;
+        for (const auto& x : sc.params)
+          if (x.name == p.name) tp = &x;
+        if (!tp) {
+          c_params.push_back(unused_c_param(p, i, sc.prelude));
+          continue;
+        }
+        auto a = callback_arg(o, cb, p, i, tp->rust_type);
+        c_params.push_back(a.c_decl);
+        if (!a.prelude.empty()) preludes.push_back(a.prelude);
+        converted[p.name] = a;
+      }
+      if (!text::trim(sc.prelude).empty()) preludes.push_back(text::trim(sc.prelude));
+      for (const auto& tp : sc.params) {
+        if (auto it = converted.find(tp.name); it != converted.end()) {
+          trait_params.push_back(it->second.trait_decl);
+          call.push_back(it->second.call);
+        } else {
+          trait_params.push_back("_" + tp.name + ": " + tp.rust_type);
+          call.push_back(tp.name);
+        }
+      }
+    }
+    d.set("c_params", text::join(c_params, ", "));
+    d.set("trait_params", text::join(trait_params, ", "));
     std::string invoke = "T::" + cb.field->name + "(" + text::join(call, ", ") + ")";
     std::string pre;
     for (const auto& p : preludes) pre += p + "\n            ";
@@ -666,9 +791,14 @@ class View {
         body = plain(convert_int(ct + "::from(" + invoke + ")", ct, ffi_ret));
         break;
       }
+      case Returns::Kind::Status:
+        trait_ret = " -> Result";
+        body = plain("match " + invoke + " {\n            Ok(()) => " + o.spec->status_ok + ",\n            Err(e) => " +
+                     o.spec->status_err + ",\n        }");
+        break;
       default:
         diags.error(cb.spec->loc, "return convention of callback " + cb.field->name + " is not supported",
-                    "use errno, value, void, bool, plain or enum");
+                    "use errno, value, void, bool, plain, enum or status");
     }
     d.set("trait_ret", trait_ret);
     d.set("body", body);
@@ -700,11 +830,21 @@ class View {
     for (const auto& cb : o.callbacks)
       if (cb.spec) wired.push_back(&cb);
     mu::data w{mu::data::type::list}, ex{mu::data::type::list}, init{mu::data::type::list};
+    mu::data methods{mu::data::type::list};
+    std::vector<const passes::PlannedCallback*> in_trait;
+    for (const auto* cb : wired)
+      if (!cb->spec->internal) in_trait.push_back(cb);
     for (size_t i = 0; i < wired.size(); ++i) w << callback(o, *wired[i], i + 1 == wired.size());
+    for (size_t i = 0; i < in_trait.size(); ++i) methods << callback(o, *in_trait[i], i + 1 == in_trait.size());
+    d.set("trait_methods", methods);
+    d.set("static_table", so.table == "static");
+    d.set("supertraits", opt_str(so.supertraits));
+    d.set("guarantee_link", so.table == "static" ? so.vtable + "::build" : so.create);
     for (const auto& cb : o.callbacks) {
       if (!cb.excluded) continue;
       mu::data x;
       x.set("name", cb.field->name);
+      x.set("cfg", opt_str(cb.field->cfg));
       std::string reason = text::trim(cb.excluded->reason);
       x.set("reason_comment", str_list(doc_lines({"Excluded by the spec: " + reason}, kDocWidth - 8)));
       auto bullet = doc_lines({"- `" + cb.field->name + "`: " + reason}, kDocWidth - 2);
@@ -715,6 +855,7 @@ class View {
     for (const auto* f : o.data_fields) {
       mu::data x;
       x.set("name", f->name);
+      x.set("cfg", opt_str(f->cfg));
       std::string expr;
       for (const auto& [k, v] : so.init)
         if (k == f->name) expr = v;

@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <filesystem>
 #include <set>
 
 #include "frontend/clang.hpp"
+#include "support/fs.hpp"
 #include "support/text.hpp"
 
 namespace kgen::frontend {
@@ -396,6 +399,89 @@ std::string input_file_text(const ParseOptions& opts) {
   return s;
 }
 
+namespace {
+
+// For each line of a C file (index = line - 1), the CONFIG_ conditions it is
+// compiled under, as a Rust cfg predicate; "" when none.
+std::vector<std::string> config_conditions(const std::string& text) {
+  struct Cond {
+    std::string pred;  // "CONFIG_X", "not(CONFIG_X)" or "" (a condition we do not map)
+  };
+  auto parse_if = [](std::string e) -> std::string {
+    e = text::trim(e);
+    bool neg = false;
+    if (!e.empty() && e[0] == '!') {
+      neg = true;
+      e = text::trim(e.substr(1));
+    }
+    for (const char* fn : {"defined", "IS_ENABLED", "IS_BUILTIN"}) {
+      std::string f = fn;
+      if (!text::starts_with(e, f)) continue;
+      std::string rest = text::trim(e.substr(f.size()));
+      if (!rest.empty() && rest.front() == '(' && rest.back() == ')') rest = text::trim(rest.substr(1, rest.size() - 2));
+      else if (f != "defined") return "";
+      bool ident = text::starts_with(rest, "CONFIG_");
+      for (char c : rest) ident &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+      if (!ident) return "";
+      return neg ? "not(" + rest + ")" : rest;
+    }
+    return "";
+  };
+  std::vector<Cond> stack;
+  std::vector<std::string> out;
+  auto current = [&] {
+    std::vector<std::string> p;
+    for (const auto& c : stack)
+      if (!c.pred.empty()) p.push_back(c.pred);
+    if (p.empty()) return std::string();
+    if (p.size() == 1) return p[0];
+    return "all(" + text::join(p, ", ") + ")";
+  };
+  std::string cur;
+  for (const auto& raw : text::split_lines(text)) {
+    std::string l = text::trim(raw);
+    out.push_back(cur);
+    if (l.empty() || l[0] != '#') continue;
+    l = text::trim(l.substr(1));
+    auto word_end = l.find_first_of(" \t(");
+    std::string dir = l.substr(0, word_end);
+    std::string arg = word_end == std::string::npos ? "" : text::trim(l.substr(word_end));
+    if (auto c = arg.find("/*"); c != std::string::npos) arg = text::trim(arg.substr(0, c));
+    if (auto c = arg.find("//"); c != std::string::npos) arg = text::trim(arg.substr(0, c));
+    bool config = text::starts_with(arg, "CONFIG_");
+    if (dir == "ifdef") stack.push_back({config ? arg : ""});
+    else if (dir == "ifndef") stack.push_back({config ? "not(" + arg + ")" : ""});
+    else if (dir == "if") stack.push_back({parse_if(arg)});
+    else if (dir == "elif" && !stack.empty()) stack.back().pred = "";
+    else if (dir == "else" && !stack.empty()) {
+      std::string& p = stack.back().pred;
+      if (text::starts_with(p, "not(")) p = p.substr(4, p.size() - 5);
+      else if (!p.empty()) p = "not(" + p + ")";
+    } else if (dir == "endif" && !stack.empty()) stack.pop_back();
+    else continue;
+    cur = current();
+  }
+  return out;
+}
+
+// Sets CField::cfg from the conditions around each member's declaration.
+void annotate_conditions(model::CModel& m, const std::filesystem::path& base) {
+  std::map<std::string, std::vector<std::string>> by_file;
+  for (auto& [tag, r] : m.records)
+    for (auto& f : r.fields) {
+      if (f.loc.file.empty() || f.loc.line == 0) continue;
+      auto it = by_file.find(f.loc.file);
+      if (it == by_file.end()) {
+        std::filesystem::path p(f.loc.file);
+        auto t = fs::read_file(p.is_absolute() ? p : base / p);
+        it = by_file.emplace(f.loc.file, t ? config_conditions(*t) : std::vector<std::string>{}).first;
+      }
+      if (f.loc.line <= it->second.size()) f.cfg = it->second[f.loc.line - 1];
+    }
+}
+
+}  // namespace
+
 model::CModel parse(const ParseOptions& opts) {
   clang::Index index;
   std::string main = input_path(opts);
@@ -420,6 +506,7 @@ model::CModel parse(const ParseOptions& opts) {
     stdfs::path p(f);
     m.input_files.emplace(f, (p.is_absolute() ? p : base / p).lexically_normal().string());
   }
+  annotate_conditions(m, base);
   spdlog::debug("parsed {} functions, {} records, {} enums, {} macros", m.functions.size(), m.records.size(),
                 m.enums.size(), m.macros.size());
   return m;

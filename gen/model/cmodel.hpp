@@ -66,6 +66,11 @@ struct CField {
   int bit_width = -1;  // -1: not a bitfield
   Location loc;
   std::string doc;
+  // The preprocessor conditions on CONFIG_ options the member is declared
+  // under, as a Rust cfg predicate ("CONFIG_BLK_DEBUG_FS",
+  // "all(CONFIG_A, not(CONFIG_B))"); empty when unconditional. Other
+  // conditions (#if on values) are not mapped.
+  std::string cfg;
 };
 
 struct CRecord {

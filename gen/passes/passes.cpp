@@ -1,5 +1,6 @@
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -374,7 +375,20 @@ class Runner {
             for (const auto& p : f->type.pointee->params) found |= p.name == a.name;
             if (!found) d_.error(a.loc, "callback " + cb.name + " has no parameter '" + a.name + "'");
           }
+          // A trait parameter is a C parameter or a variable of the prelude.
+          for (const auto& tp : cb.params) {
+            bool c_param = false;
+            for (const auto& p : f->type.pointee->params) c_param |= p.name == tp.name;
+            if (!c_param && !defines_variable(cb.prelude, tp.name))
+              d_.error(tp.loc, "callback " + cb.name + ": parameter '" + tp.name +
+                                   "' is neither a C parameter nor defined by the prelude",
+                       "C parameters: " + param_names(*f->type.pointee) + "; or add `let " + tp.name +
+                           " = ...;` to 'prelude'");
+          }
         }
+        if (cb.returns.kind == Returns::Kind::Status && o.status_ok.empty())
+          d_.error(cb.returns.loc, "callback " + cb.name + " returns 'status' but the ops table has no 'status'",
+                   "add status: {ok: <Rust expression>, err: <expression of the error `e`>} to the ops table");
         if (cb.receiver != "mut" && cb.receiver != "shared") {
           bool guard = false;
           for (const auto& t : s_.types)
@@ -416,6 +430,26 @@ class Runner {
                  "the generated initializer names every field; add them under 'init'");
       p_.ops.push_back(std::move(po));
     }
+  }
+
+  // Whether a `let` pattern of `code` binds `name` (`let x`, `let mut x`, `let (x, y)`).
+  static bool defines_variable(const std::string& code, const std::string& name) {
+    auto word = [&](size_t i) { return std::isalnum(static_cast<unsigned char>(code[i])) || code[i] == '_'; };
+    for (size_t at = code.find("let "); at != std::string::npos; at = code.find("let ", at + 1)) {
+      if (at > 0 && word(at - 1)) continue;
+      size_t eq = code.find('=', at);
+      if (eq == std::string::npos) break;
+      for (size_t p = code.find(name, at + 4); p != std::string::npos && p < eq; p = code.find(name, p + 1))
+        if (!word(p - 1) && (p + name.size() >= code.size() || !word(p + name.size()))) return true;
+    }
+    return false;
+  }
+
+  static std::string param_names(const CType& fn) {
+    std::vector<std::string> n;
+    for (size_t i = 0; i < fn.params.size(); ++i)
+      n.push_back(fn.params[i].name.empty() ? "arg" + std::to_string(i) + " (unnamed)" : fn.params[i].name);
+    return n.empty() ? "none" : text::join(n, ", ");
   }
 
   void resolve_registration() {
@@ -492,6 +526,9 @@ class Runner {
         break;
       case Returns::Kind::Plain:
         break;
+      case Returns::Kind::Status:
+        if (t.kind != CType::Kind::Int && t.kind != CType::Kind::Enum) bad("status");
+        break;
     }
   }
 
@@ -507,7 +544,7 @@ class Runner {
     }
     for (auto& o : p_.ops)
       for (auto& cb : o.callbacks) {
-        if (!cb.spec) continue;
+        if (!cb.spec || cb.spec->internal) continue;
         cb.returns = cb.spec->returns;
         check_convention(cb.returns, *cb.field->type.pointee->ret, o.spec->trait + "::" + cb.field->name,
                          cb.spec->loc, false);
@@ -543,6 +580,16 @@ class Runner {
     for (const auto& t : p_.types) {
       if (t.get) reg_fn(t.get->name);
       if (t.put) reg_fn(t.put->name);
+    }
+    for (const auto& n : s_.extra_helpers) {
+      const model::CFunction* f = m_.function(n);
+      if (!f)
+        d_.error(s_.extra_helpers_loc, "extra_helpers: unknown C function '" + n + "'", did_you_mean(m_, n));
+      else if (!f->is_static_inline)
+        d_.error(s_.extra_helpers_loc, "extra_helpers: '" + n + "' is not static inline (" + f->loc.str() + ")",
+                 "hand-written code calls exported functions through bindings:: directly; remove it from the list");
+      else
+        reg_fn(n);
     }
     std::sort(p_.helpers.begin(), p_.helpers.end(), [](auto* a, auto* b) { return a->name < b->name; });
   }

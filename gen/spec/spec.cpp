@@ -117,11 +117,11 @@ class Loader {
     static const std::map<std::string, Returns::Kind> kinds = {
         {"errno", Returns::Kind::Errno}, {"value", Returns::Kind::Value},     {"void", Returns::Kind::Void},
         {"bool", Returns::Kind::Bool},   {"plain", Returns::Kind::Plain},     {"enum", Returns::Kind::Enum},
-        {"err_ptr", Returns::Kind::ErrPtr}, {"null_ptr", Returns::Kind::NullPtr}};
+        {"err_ptr", Returns::Kind::ErrPtr}, {"null_ptr", Returns::Kind::NullPtr}, {"status", Returns::Kind::Status}};
     auto it = kinds.find(k);
     if (it == kinds.end()) {
       d_.error(at(n), "unknown return convention '" + k + "'",
-               "use one of: errno, value <type>, void, bool, plain <type>, enum <RustEnum>, err_ptr, null_ptr");
+               "use one of: errno, value <type>, void, bool, plain <type>, enum <RustEnum>, err_ptr, null_ptr, status");
       return def;
     }
     r.kind = it->second;
@@ -221,6 +221,12 @@ class Loader {
       t.as_ref = AsRef{ao.str("target", true), ao.str("field", true), ao.str("via", true), ao.loc()};
     }
     t.extra_impl = o.str("extra_impl");
+    t.generic = o.str("generic");
+    if (!t.generic.empty() && t.generic.find(':') == std::string::npos)
+      d_.error(t.loc, "'generic' must be a parameter with its bound, e.g. \"T: Operations\"");
+    if (!t.generic.empty() && (!t.locks.empty() || t.as_ref || t.ownership == Type::Ownership::RefCounted))
+      d_.error(t.loc, "a generic type cannot have locks, as_ref or get/put refcounting yet",
+               "write those in a hand-written module (see 'hand_written')");
     return t;
   }
 
@@ -277,6 +283,14 @@ class Loader {
       }
     }
     p.init = o.pairs("init", &p.init_locs);
+    p.supertraits = o.str("supertraits");
+    p.table = o.str("table", false, "opaque");
+    if (p.table != "opaque" && p.table != "static") d_.error(o.loc(), "'table' must be 'opaque' or 'static'");
+    if (auto st = o.get("status")) {
+      Obj so(*this, st, "status");
+      p.status_ok = so.str("ok", true);
+      p.status_err = so.str("err", true);
+    }
     if (auto cbs = o.get("callbacks")) {
       if (!cbs.IsMap()) d_.error(at(cbs), "'callbacks' must map callback names to their mapping ({} for defaults)");
       else
@@ -293,6 +307,31 @@ class Loader {
           cb.receiver_loc = co.loc();
           cb.args = args(co);
           cb.returns = returns(co.get("returns"), Returns{});
+          if (auto ps = co.get("params")) {
+            cb.has_params = true;
+            std::vector<Location> locs;
+            auto pv = co.pairs("params", &locs);
+            for (size_t i = 0; i < pv.size(); ++i) cb.params.push_back({pv[i].first, pv[i].second, locs[i]});
+          }
+          cb.prelude = co.str("prelude");
+          cb.body = co.str("body");
+          auto flag = [&](const char* key) {
+            auto v = co.get(key);
+            if (!v) return false;
+            if (!v.IsScalar() || (v.as<std::string>() != "true" && v.as<std::string>() != "false")) {
+              d_.error(at(v), std::string("'") + key + "' must be true or false");
+              return false;
+            }
+            return v.as<std::string>() == "true";
+          };
+          cb.required = flag("required");
+          cb.internal = flag("internal");
+          if (cb.internal && text::trim(cb.body).empty())
+            d_.error(cb.loc, "internal callback '" + cb.name + "' needs a 'body' (the trampoline's Rust code)");
+          if (!cb.internal && !cb.body.empty())
+            d_.error(cb.loc, "'body' is only for internal callbacks", "use 'prelude' to run code before the call");
+          if (cb.internal && (cb.required || cb.has_params || !cb.prelude.empty() || !cb.args.empty()))
+            d_.error(cb.loc, "internal callback '" + cb.name + "' takes only 'body'");
           p.callbacks.push_back(cb);
         }
     }
@@ -384,6 +423,8 @@ class Loader {
             {ho.str("file", true), ho.str("module", true), ho.str("kernel_file", true), ho.str("reexport"), ho.loc()});
       }
     }
+    s.extra_helpers = o.list("extra_helpers");
+    if (auto v = o.get("extra_helpers")) s.extra_helpers_loc = at(v);
     if (auto ts = o.get("types"))
       for (const auto& t : ts) s.types.push_back(type(t));
     if (auto es = o.get("enums"))

@@ -22,6 +22,7 @@ struct Returns {
     Enum,     // a C enum value <-> a generated Rust enum (`type` names it)
     ErrPtr,   // pointer or ERR_PTR -> Result<...>
     NullPtr,  // pointer or NULL -> Option<...>
+    Status,   // callbacks: Rust Result -> a C status code, through the ops table's 'status'
   };
   Kind kind = Kind::Errno;
   std::string type;  // Rust type for Value/Plain/Enum
@@ -89,6 +90,10 @@ struct Type {
   std::optional<AsRef> as_ref;
   std::vector<Lock> locks;
   std::string extra_impl;  // hand-written Rust inside `impl Rust { ... }` (escape hatch)
+  // Generic parameter of the Rust type ("T: Operations"): the type is
+  // `Rust<T>` with a PhantomData, for C objects whose private data has a
+  // driver-chosen type.
+  std::string generic;
   Location loc;
 };
 
@@ -123,6 +128,19 @@ struct Callback {
   Location receiver_loc;
   std::vector<ArgMap> args;
   Returns returns;
+  // Explicit trait parameters (name -> Rust type, in order), when the trait
+  // method's parameters are not the C ones: a C parameter of the same name is
+  // converted as usual; any other name is a variable the prelude defines; C
+  // parameters not listed are not passed to the driver.
+  bool has_params = false;
+  std::vector<ArgMap> params;
+  std::string prelude;  // hand-written Rust run in the trampoline before the call (escape hatch)
+  bool required = false;  // no default: every implementation must define it; always installed
+  // Internal: the trampoline's body is `body` (hand-written) and calls no
+  // trait method; always installed. For bookkeeping callbacks the generated
+  // types need, not the driver.
+  bool internal = false;
+  std::string body;
   Location loc;
 };
 
@@ -152,6 +170,14 @@ struct Ops {
   std::vector<Location> init_locs;
   std::vector<Callback> callbacks;
   std::vector<Excluded> excluded;
+  std::string supertraits;  // bounds of the trait, e.g. "Sized"
+  // opaque: a pub wrapper type built by `create` (registered by value);
+  // static: a `pub(crate) struct <vtable><T>` whose `build()` returns a
+  // `&'static` C table (for C objects that keep a `const struct ... *ops`).
+  std::string table = "opaque";
+  // The 'status' return convention: Rust expressions for success and for an
+  // error `e` (e.g. ok: "status::OK", err: "e.to_blk_status()").
+  std::string status_ok, status_err;
   Location loc;
 };
 
@@ -211,6 +237,10 @@ struct Spec {
   std::vector<std::string> doc_sources;
   std::string helpers;  // helper file stem: rust/helpers/<helpers>.c
   std::vector<HandWritten> hand_written;
+  // Static inline functions that hand-written code calls: each gets a
+  // rust_helper_* like those the generated methods need.
+  std::vector<std::string> extra_helpers;
+  Location extra_helpers_loc;
   std::vector<Type> types;
   std::vector<Enum> enums;
   std::vector<ConstGroup> constants;
