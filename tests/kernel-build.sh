@@ -1,7 +1,7 @@
 #!/bin/bash
 # kernel-build.sh: the generated modules (replace mode) build in the 6.12 tree,
-# with upstream's Rust PHY drivers (ax88796b_rust.rs, qt2025.rs) on top of
-# them, unmodified. The kernel's own checks hold for generated files: no
+# with upstream's Rust drivers (ax88796b_rust.rs, qt2025.rs, rnull.rs) on top
+# of them, unmodified. The kernel's own checks hold for generated files: no
 # warning from `make LLVM=1 CLIPPY=1`, `rustfmtcheck` and the `rustdoc` build
 # are clean. Leaves the overlay installed and the tree built, for the QEMU tests.
 set -euo pipefail
@@ -27,7 +27,11 @@ for path in "${generated[@]}"; do
 done
 
 # Upstream's drivers are the pristine Debian source, unmodified.
-drivers=(drivers/net/phy/ax88796b_rust drivers/net/phy/qt2025)
+# Upstream's Rust drivers on the generated modules: source -> module object,
+# and the generated module they use.
+drivers=(drivers/net/phy/ax88796b_rust drivers/net/phy/qt2025 drivers/block/rnull)
+declare -A driver_ko=([drivers/block/rnull]=drivers/block/rnull_mod)
+declare -A driver_api=([drivers/block/rnull]=rust/kernel/block/mq.rs)
 for d in "${drivers[@]}"; do
     cmp -s "$src/$d.rs" "$tree/$d.rs" || die "$d.rs differs from the pristine source"
 done
@@ -48,8 +52,9 @@ if ! kmake -j"$(nproc)" >"$tmp/build.log" 2>&1; then
     die "the kernel does not build with the generated modules (log above)"
 fi
 for d in "${drivers[@]}"; do
-    [[ -f $tree/$d.ko ]] || die "$d.ko was not built"
-    [[ $tree/$d.ko -nt $tree/rust/kernel/net/phy.rs ]] || die "$d.ko is older than the generated phy.rs"
+    ko=${driver_ko[$d]:-$d}.ko api=${driver_api[$d]:-rust/kernel/net/phy.rs}
+    [[ -f $tree/$ko ]] || die "$ko was not built"
+    [[ $tree/$ko -nt $tree/$api ]] || die "$ko is older than the generated $api"
 done
 pattern=$(printf '%s\n' "${generated[@]}" | paste -sd'|')
 if grep -q 'rust/kernel.o' "$tmp/build.log"; then
@@ -75,4 +80,4 @@ if grep -E -A4 '^(warning|error)' "$tmp/doc.log" | grep -qE -- "--> ($pattern)";
     grep -E -A8 '^(warning|error)' "$tmp/doc.log" >&2
     die "rustdoc warnings from generated files (above)"
 fi
-log "built: ${drivers[*]/%/.ko} against the generated kernel::net::phy; clippy, rustfmtcheck, rustdoc clean"
+log "built: ${drivers[*]/%/.rs} against the generated kernel::net::phy and kernel::block::mq; clippy, rustfmtcheck, rustdoc clean"
