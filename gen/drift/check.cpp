@@ -113,6 +113,9 @@ class SpecRefs {
         put(Kind::Member, tag + "." + o.init[i].first,
             {i < o.init_locs.size() ? o.init_locs[i] : o.loc, "initializer of " + o.c + "::" + o.init[i].first, true});
     }
+    for (const auto& n : s.extra_helpers) put(Kind::Function, n, {s.extra_helpers_loc, "extra helper " + n, true});
+    for (const auto& [n, h] : hand_written_calls(s))
+      put(Kind::Function, n, {h->loc, "hand-written " + h->file + " (calls it)", true});
     if (const auto& d = s.device_id) {
       std::string tag = strip_tag(d->c);
       put(Kind::Record, tag, {d->loc, "device id " + d->rust, true});
@@ -306,7 +309,10 @@ std::string removal_hint(const Drift& d, const SpecRefs::Ref& r) {
                  : "remove it from 'callbacks' (drivers implementing it lose it)";
     case Kind::Member: return "the generated initializer names it: remove it from 'init'";
     case Kind::Function:
-    case Kind::Macro: return "the generated " + r.item + " calls it: remove the entry or point 'c:' at its replacement";
+    case Kind::Macro:
+      if (text::starts_with(r.item, "hand-written")) return "the " + r.item + ": change it to the replacement";
+      if (text::starts_with(r.item, "extra helper")) return "remove it from 'extra_helpers' and from the code that calls it";
+      return "the generated " + r.item + " calls it: remove the entry or point 'c:' at its replacement";
     case Kind::Field: return "the generated " + r.item + " reads or writes it: point 'c:' at its replacement";
     case Kind::Constant:
     case Kind::EnumConstant: return "the generated " + r.item + " uses its value: remove it from the spec";
@@ -418,8 +424,15 @@ std::vector<Drift> compare(const Lock& locked, const Lock& now, const spec::Spec
       d.breaking = true;
     }
     auto r = place(d);
-    if (d.breaking && r.named && (o.kind == Kind::Function || o.kind == Kind::Callback))
+    if (o.kind == Kind::Callback && text::starts_with(r.item, "excluded")) {
+      // The generated initializer sets it to None, whatever its type.
+      d.breaking = false;
+      d.hint = "the generated code only sets it to None; check that the reason for excluding it still holds";
+    } else if (d.breaking && r.named && text::starts_with(r.item, "hand-written")) {
+      d.hint = "update the hand-written code that calls it, then regenerate";
+    } else if (d.breaking && r.named && (o.kind == Kind::Function || o.kind == Kind::Callback)) {
       d.hint = "update the spec entry to the new declaration (its 'args' and 'returns'), then regenerate";
+    }
     out.push_back(std::move(d));
   }
   for (const auto& n : now.entries) {

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 
+#include "support/fs.hpp"
 #include "support/text.hpp"
 
 namespace kgen::drift {
@@ -351,6 +352,19 @@ const Entry* Lock::find(Entry::Kind k, const std::string& key) const {
   return it != entries.end() && it->kind == k && it->key == key ? &*it : nullptr;
 }
 
+std::vector<std::pair<std::string, const spec::HandWritten*>> hand_written_calls(const spec::Spec& s) {
+  static const std::regex call(R"(\bbindings::([A-Za-z_][A-Za-z0-9_]*)\s*\()");
+  std::map<std::string, const spec::HandWritten*> found;
+  std::filesystem::path dir = std::filesystem::path(s.path).parent_path();
+  for (const auto& h : s.hand_written) {
+    auto text = fs::read_file(dir / h.file);
+    if (!text) continue;
+    for (auto it = std::sregex_iterator(text->begin(), text->end(), call); it != std::sregex_iterator(); ++it)
+      found.emplace((*it)[1].str(), &h);
+  }
+  return {found.begin(), found.end()};
+}
+
 Lock record(const spec::Spec& s, const std::string& spec_text, const model::CModel& m,
             const std::string& linux_version) {
   Recorder r(m);
@@ -391,6 +405,10 @@ Lock record(const spec::Spec& s, const std::string& spec_text, const model::CMod
     r.function(s.registration->register_fn);
     r.function(s.registration->unregister_fn);
   }
+  for (const auto& n : s.extra_helpers) r.function(n);
+  // What hand-written code calls breaks the build as surely as what is generated.
+  for (const auto& [n, h] : hand_written_calls(s))
+    if (m.function(n)) r.function(n);
   r.typedefs();
   Lock l;
   l.spec_name = s.name;

@@ -78,6 +78,11 @@ struct Lock {
 Lock record(const spec::Spec& s, const std::string& spec_text, const model::CModel& m,
             const std::string& linux_version);
 
+// The C functions the spec's hand-written Rust calls (`bindings::name(`), in
+// name order, with the hand-written entry that calls each first. The files
+// are read next to the spec (Spec::path); a file that is missing is skipped.
+std::vector<std::pair<std::string, const spec::HandWritten*>> hand_written_calls(const spec::Spec& s);
+
 // The file's text; `spec_display` is how the header comment names the spec.
 std::string render(const Lock& l, const std::string& spec_display);
 // Parses a lock file; errors name path:line:column.

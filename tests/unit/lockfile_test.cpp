@@ -220,3 +220,47 @@ TEST_CASE("a tree without Rust gives bindgen's flags from a C command", "[drift]
         std::vector<std::string>{"-nostdinc", "-I./include", "-include", "./include/linux/kconfig.h", "-D__KERNEL__",
                                  "-DKBUILD_MODNAME=\"bounds\"", "-fno-builtin", "-D__BINDGEN__", "-DMODULE"});
 }
+
+TEST_CASE("what hand-written code calls is locked; a changed excluded callback is a warning", "[drift]") {
+  auto dir = stdfs::temp_directory_path() / "kgen-test-lockfile-hw";
+  stdfs::create_directories(dir);
+  const std::string header = std::string(kHeader) + "int thing_raw(struct thing *t);\n";
+  fs::write_if_changed(dir / "hw.rs", "fn f(p: *mut bindings::thing) { unsafe { bindings::thing_raw(p) }; }\n");
+  const std::string spec_text =
+      "kgen: 1\nname: thing\n"
+      "module: {rust_path: kernel::thing, kernel_file: rust/kernel/thing.rs, c_header: include/linux/thing.h}\n"
+      "headers: [thing.h]\nhelpers: thing\n"
+      "hand_written: [{file: hw.rs, module: hw, kernel_file: rust/kernel/thing/hw.rs}]\n"
+      "ops:\n  - {c: struct thing_ops, trait: Ops, vtable: V, create: c, guarantee: g, init: {name: \"null\"},\n"
+      "     callbacks: {start: {}}, excluded: {stop: not needed}}\n";
+  auto parse_in = [&](const std::string& h) {
+    fs::write_if_changed(dir / "thing.h", h);
+    frontend::ParseOptions o;
+    o.headers = {"thing.h"};
+    o.flags = {"-I" + dir.string()};
+    return Parsed{spec::load_string(spec_text, (dir / "thing.yaml").string()), frontend::parse(o)};
+  };
+  auto old = parse_in(header);
+  auto calls = drift::hand_written_calls(old.spec);
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].first == "thing_raw");
+  auto locked = drift::record(old.spec, spec_text, old.model, "old");
+  CHECK(locked.find(drift::Entry::Kind::Function, "thing_raw") != nullptr);
+
+  std::string h = header;
+  h.replace(h.find("int thing_raw(struct thing *t)"), 30, "int thing_raw(struct thing *t, int x)");
+  h.replace(h.find("void (*stop)(struct thing *)"), 28, "void (*stop)(struct thing *, int)");
+  auto now = parse_in(h);
+  auto d = drift::compare(locked, drift::record(now.spec, spec_text, now.model, "new"), now.spec, now.model);
+  REQUIRE(d.size() == 2);
+  for (const auto& x : d) {
+    if (x.kind == drift::Entry::Kind::Callback) {
+      CHECK_FALSE(x.breaking);
+      CHECK(x.hint.find("reason for excluding it") != std::string::npos);
+    } else {
+      CHECK(x.breaking);
+      CHECK(x.spec_item == "hand-written hw.rs (calls it)");
+      CHECK(x.hint.find("update the hand-written code") != std::string::npos);
+    }
+  }
+}
