@@ -670,6 +670,16 @@ class View {
     return a;
   }
 
+  // Hand-written lines after the first, indented to `n` spaces (the first
+  // line is placed by the template).
+  static std::string indent_lines(const std::string& code, size_t n) {
+    auto lines = text::split_lines(code);
+    std::string out;
+    for (size_t i = 0; i < lines.size(); ++i)
+      out += (i ? "\n" + (lines[i].empty() ? "" : std::string(n, ' ')) : "") + lines[i];
+    return out;
+  }
+
   // Whether `code` mentions the identifier `name`.
   static bool mentions(const std::string& with_comments, const std::string& name) {
     std::string code;
@@ -707,7 +717,7 @@ class View {
     if (sc.internal) {
       for (size_t i = 0; i < fp.params.size(); ++i) c_params.push_back(unused_c_param(fp.params[i], i, sc.body));
       d.set("c_params", text::join(c_params, ", "));
-      d.set("body", text::trim(sc.body));
+      d.set("body", indent_lines(text::trim(sc.body), 8));
       return d;
     }
     if (!sc.has_params) {
@@ -736,7 +746,7 @@ class View {
         if (!a.prelude.empty()) preludes.push_back(a.prelude);
         converted[p.name] = a;
       }
-      if (!text::trim(sc.prelude).empty()) preludes.push_back(text::trim(sc.prelude));
+      if (!text::trim(sc.prelude).empty()) preludes.push_back(indent_lines(text::trim(sc.prelude), 12));
       for (const auto& tp : sc.params) {
         if (auto it = converted.find(tp.name); it != converted.end()) {
           trait_params.push_back(it->second.trait_decl);

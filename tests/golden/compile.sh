@@ -37,6 +37,8 @@ for spec in tests/golden/*/spec.yaml; do
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case, dead_code, improper_ctypes)]
 include!("$bindings");
 RS
+    # The stand-in kernel crate names bindings::module (ThisModule).
+    grep -q 'pub struct module\b' "$bindings" || echo 'pub struct module { _opaque: [u8; 0] }' >>"$out/bindings.rs"
     cat >"$out/lib.rs" <<RS
 #![no_std]
 extern crate self as kernel;
@@ -46,7 +48,10 @@ pub mod $modname;
 RS
     rustc_root rustc --edition 2021 --crate-type rlib --crate-name bindings \
         --extern ffi="$work/libffi.rlib" -o "$out/libbindings.rlib" "$out/bindings.rs"
-    rustc_root rustc --edition 2021 --crate-type rlib --crate-name kernel -D warnings \
+    # The kernel passes --cfg CONFIG_X for every enabled option; the case's
+    # headers stand in for autoconf.h with `#define CONFIG_X 1`.
+    mapfile -t cfgs < <(sed -n 's/^#define \(CONFIG_[A-Z0-9_]*\) 1$/--cfg\n\1/p' "$case_dir"/*.h)
+    rustc_root rustc --edition 2021 --crate-type rlib --crate-name kernel -D warnings "${cfgs[@]}" \
         --extern ffi="$work/libffi.rlib" --extern bindings="$out/libbindings.rlib" \
         --extern stub_macros="$work/libstub_macros.so" -o "$out/libkernel.rlib" "$out/lib.rs"
     log "golden case $name: generated Rust compiles"

@@ -58,3 +58,33 @@ TEST_CASE("a header that does not parse is an error with its location", "[fronte
   CHECK_THROWS_WITH(parse_text("struct x { int a }\n"),
                     Catch::Contains("t.h:1:") && Catch::Contains("header does not parse"));
 }
+
+TEST_CASE("struct members under CONFIG_ conditions carry a Rust cfg", "[frontend]") {
+  auto m = parse_text(
+      "#define CONFIG_ON 1\n"
+      "struct ops {\n"
+      "  void (*always)(void);\n"
+      "#ifdef CONFIG_ON\n"
+      "  void (*debug)(void);\n"
+      "#if defined(CONFIG_ON) /* nested */\n"
+      "  void (*nested)(void);\n"
+      "#endif\n"
+      "#else\n"
+      "  void (*other)(void);\n"
+      "#endif\n"
+      "#ifndef CONFIG_OFF\n"
+      "  void (*not_off)(void);\n"
+      "#endif\n"
+      "#if 2 > 1\n"
+      "  void (*by_value)(void);\n"
+      "#endif\n"
+      "};\n");
+  const model::CRecord* r = m.record("ops");
+  REQUIRE(r);
+  CHECK(r->field("always")->cfg.empty());
+  CHECK(r->field("debug")->cfg == "CONFIG_ON");
+  CHECK(r->field("nested")->cfg == "all(CONFIG_ON, CONFIG_ON)");
+  CHECK(r->field("other") == nullptr);  // the #else branch is not compiled
+  CHECK(r->field("not_off")->cfg == "not(CONFIG_OFF)");
+  CHECK(r->field("by_value")->cfg.empty());  // conditions on values are not mapped
+}

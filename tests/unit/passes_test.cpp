@@ -133,3 +133,33 @@ TEST_CASE("a header that does not parse stops generate with its location", "[pas
   CHECK_THROWS_WITH(driver::generate(o), Catch::Contains("broken.h:1:") && Catch::Contains("header does not parse"));
   CHECK_FALSE(stdfs::exists(f.dir / "out2"));
 }
+
+TEST_CASE("spec-given callback parameters, internal callbacks and status returns are checked", "[passes]") {
+  Fixture f;
+  const std::string ops = "ops:\n  - c: struct dev_ops\n    trait: Ops\n    vtable: V\n    create: c\n"
+                          "    guarantee: g\n    init: {name: x}\n    excluded: {get: buffer}\n    callbacks:\n";
+  auto e = f.errors(ops + "      start: {params: {d: \"&Dev\", level: u8}}\n      stop: {returns: status}\n");
+  CHECK(e.find("callback start: parameter 'level' is neither a C parameter nor defined by the prelude") !=
+        std::string::npos);
+  CHECK(e.find("C parameters: d;") != std::string::npos);
+  CHECK(e.find("callback stop returns 'status' but the ops table has no 'status'") != std::string::npos);
+  // A prelude variable (also inside a tuple pattern) is a parameter.
+  auto ok = f.errors(ops + "      start: {params: {level: u8, x: i32}, prelude: \"let (level, x) = (1, 2);\"}\n"
+                           "      stop: {internal: true, body: \"let _ = d;\"}\n");
+  CHECK(ok.empty());
+  CHECK_THROWS_WITH(spec::load_string(std::string(kSpecHead) + ops + "      stop: {internal: true}\n", "t.yaml"),
+                    Catch::Contains("internal callback 'stop' needs a 'body'"));
+  CHECK_THROWS_WITH(spec::load_string(std::string(kSpecHead) + ops + "      stop: {body: \"x\"}\n", "t.yaml"),
+                    Catch::Contains("'body' is only for internal callbacks"));
+}
+
+TEST_CASE("extra_helpers must be static inline functions", "[passes]") {
+  Fixture f;
+  auto e = f.errors("extra_helpers: [dev_peek, dev_reset, dev_nope]\n");
+  CHECK(e.find("extra_helpers: 'dev_reset' is not static inline") != std::string::npos);
+  CHECK(e.find("extra_helpers: unknown C function 'dev_nope'") != std::string::npos);
+  auto s = spec::load_string(std::string(kSpecHead) + "extra_helpers: [dev_peek]\n", "t.yaml");
+  auto p = f.plan(s);
+  REQUIRE(p.helpers.size() == 1);
+  CHECK(p.helpers[0]->name == "dev_peek");
+}
