@@ -40,22 +40,7 @@ kernel::module_phy_driver! {
     license: "GPL",
 }
 
-/// Prints a coverage marker the first time this call site runs.
-macro_rules! cov {
-    ($kind:literal, $name:expr) => {{
-        static SEEN: AtomicBool = AtomicBool::new(false);
-        if !SEEN.swap(true, Ordering::Relaxed) {
-            pr_info!("kgen-cov: {} {}\n", $kind, $name);
-        }
-    }};
-}
-
-/// Marks the callback NAME as executed.
-macro_rules! callback {
-    ($name:literal) => {
-        cov!("callback", $name)
-    };
-}
+include!("kgen_cov.rs");
 
 /// Calls a `Device` method and marks it as executed.
 macro_rules! call {

@@ -132,8 +132,9 @@ impl GenDiskBuilder {
         });
 
         // SAFETY: `tagset.raw_tag_set()` is an initialized tag set (type invariant of
-        // `TagSet`); `lim` is valid for the call; `queuedata` is null or kept alive by the
-        // `GenDisk` below until the queue is gone.
+        // `TagSet`); `lim` is valid for the call; `queuedata` is null or the data pointer of
+        // the `Arc` (as `Arc::into_raw` would give it) that the `GenDisk` below keeps until the
+        // queue is gone.
         let gendisk = from_err_ptr(unsafe {
             bindings::__blk_mq_alloc_disk(
                 tagset.raw_tag_set(),
@@ -226,6 +227,9 @@ pub struct GenDisk<T: Operations> {
 // SAFETY: `GenDisk` owns its `struct gendisk`, which may be deleted from any thread; the
 // queue data it holds is `Send + Sync` when given.
 unsafe impl<T: Operations + Send + Sync> Send for GenDisk<T> {}
+
+// SAFETY: `&GenDisk` only reads: it gives out `&Arc<T>`, which is shareable for `T: Send + Sync`.
+unsafe impl<T: Operations + Send + Sync> Sync for GenDisk<T> {}
 
 impl<T: Operations> GenDisk<T> {
     /// Returns the queue data given to [`GenDiskBuilder::build_with_data`], if any.

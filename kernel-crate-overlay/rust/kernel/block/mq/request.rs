@@ -18,6 +18,7 @@ use super::{status, Operations, Request};
 use crate::{
     bindings,
     error::{code::*, Result},
+    sync::{Arc, ArcBorrow},
     types::{ARef, AlwaysRefCounted},
 };
 use core::{
@@ -162,14 +163,19 @@ impl<T: Operations> Request<T> {
         }
     }
 
-    /// Returns the data given to [`GenDiskBuilder::build_with_data`] for the disk of this
-    /// request, if any.
+    /// Returns a new reference to the data given to [`GenDiskBuilder::build_with_data`] for
+    /// the disk of this request, if any.
     ///
     /// [`GenDiskBuilder::build_with_data`]: super::gen_disk::GenDiskBuilder::build_with_data
-    pub fn queue_data(&self) -> Option<&T> {
-        // SAFETY: By the type invariants the request is valid; its queue belongs to a disk
-        // built for `T` and outlives every request of it.
-        unsafe { super::gen_disk::queue_data::<T>((*self.0.get()).q) }
+    pub fn queue_data(&self) -> Option<Arc<T>> {
+        // SAFETY: By the type invariants the request is valid, and so is its queue.
+        let data = unsafe { (*(*self.0.get()).q).queuedata }.cast::<T>();
+        if data.is_null() {
+            return None;
+        }
+        // SAFETY: A non-null `queuedata` of a disk built for `T` is the data pointer of an
+        // `Arc<T>` that the `GenDisk` holds until the queue and its requests are gone.
+        Some(unsafe { ArcBorrow::from_raw(data) }.into())
     }
 
     /// Returns the index of the hardware queue the request was queued on.
