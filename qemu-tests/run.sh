@@ -296,8 +296,14 @@ main() {
         done
         run_logged "$WORK/samples-make.log" in_root --cwd "$WORK/samples" \
             "${KGEN_KMAKE[@]}" -C "$tree" M="$WORK/samples" modules
-        # Warnings (rustc, clippy, C) of the last build, if it compiled anything.
-        sed -n '/^### /h; /^### /!H; ${x;p}' "$WORK/samples-make.log" | grep -E -A4 '^(warning|error)|: (warning|error):' >&2 || true
+        # Warnings (rustc, clippy, C) of the last build, if it compiled
+        # anything, fail it; its objects are removed so that the next run
+        # compiles (and checks) them again.
+        if sed -n '/^### /h; /^### /!H; ${x;p}' "$WORK/samples-make.log" |
+            grep -E -A4 '^(warning|error)|: (warning|error):' >&2; then
+            rm -f "$WORK"/samples/*.o "$WORK"/samples/*.ko
+            die "the samples build with warnings (above)"
+        fi
     }
     step samples build_samples
     exec {KGEN_TREE_LOCK}>&-

@@ -20,7 +20,7 @@
 //! This file must stay free of the keyword that opts out of Rust's checks:
 //! run.sh fails if it appears here.
 
-use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 use kernel::{
     bindings, c_str,
     error::code,
