@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <regex>
 
@@ -40,7 +41,8 @@ std::string rename_helpers(const std::string& rust) {
 std::string run_bindgen(const BindgenRun& r, const model::CModel& m) {
   namespace stdfs = std::filesystem;
   stdfs::path base = r.tmp_base.empty() ? stdfs::temp_directory_path() : stdfs::absolute(r.tmp_base);
-  stdfs::path dir = base / (".kgen-bindgen-" + std::to_string(::getpid()));
+  static std::atomic<unsigned> runs{0};  // specs run bindgen in parallel
+  stdfs::path dir = base / (".kgen-bindgen-" + std::to_string(::getpid()) + "-" + std::to_string(runs++));
   stdfs::create_directories(dir);
   struct Cleanup {
     stdfs::path d;

@@ -1,6 +1,7 @@
 #include "support/process.hpp"
 
 #include <fcntl.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,7 +14,9 @@ namespace kgen::process {
 Result run(const std::vector<std::string>& argv, const std::string& cwd, const std::string& input) {
   Result r;
   int in[2], out[2], err[2];
-  if (pipe(in) || pipe(out) || pipe(err)) return r;
+  // Close-on-exec: a program another thread starts must not hold our pipes
+  // open (dup2 onto 0, 1, 2 clears the flag for the child's own).
+  if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) return r;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(in[0], 0);
