@@ -367,29 +367,20 @@ std::vector<Drift> compare(const Lock& locked, const Lock& now, const spec::Spec
       d.details.push_back("now names " + nd);
       d.breaking = true;
       // Who spells it, directly or through other typedefs.
-      auto mentions = [](const std::string& decl, const std::string& name) {
-        for (auto pos = decl.find(name); pos != std::string::npos; pos = decl.find(name, pos + 1)) {
-          bool l = pos == 0 || !(std::isalnum(static_cast<unsigned char>(decl[pos - 1])) || decl[pos - 1] == '_');
-          size_t e = pos + name.size();
-          bool r = e == decl.size() || !(std::isalnum(static_cast<unsigned char>(decl[e])) || decl[e] == '_');
-          if (l && r) return true;
-        }
-        return false;
-      };
       std::set<std::string> names = {o.key};
       for (bool grew = true; grew;) {
         grew = false;
         for (const auto& e : locked.entries)
           if (e.kind == Kind::Typedef && !names.count(e.key))
             for (const auto& n : std::set<std::string>(names))
-              if (mentions(e.decl, n)) grew |= names.insert(e.key).second;
+              if (text::has_word(e.decl, n)) grew |= names.insert(e.key).second;
       }
       std::vector<std::string> users;
       size_t n_users = 0;
       for (const auto& e : locked.entries) {
         if (e.kind == Kind::Typedef) continue;
         bool uses = false;
-        for (const auto& n : names) uses |= mentions(e.decl, n);
+        for (const auto& n : names) uses |= text::has_word(e.decl, n);
         if (uses && ++n_users <= 4) users.push_back(e.key);
       }
       if (n_users > users.size()) users.push_back("and " + std::to_string(n_users - users.size()) + " more");

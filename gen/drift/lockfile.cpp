@@ -21,14 +21,12 @@ std::string strip_tag(const std::string& c) {
   return c;
 }
 
-bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
 // The identifier that ends `s` (after trailing spaces), or "".
 std::string trailing_ident(std::string_view s) {
   size_t e = s.size();
   while (e > 0 && s[e - 1] == ' ') --e;
   size_t b = e;
-  while (b > 0 && is_ident_char(s[b - 1])) --b;
+  while (b > 0 && text::is_ident_char(s[b - 1])) --b;
   std::string id(s.substr(b, e - b));
   return text::is_identifier(id) ? id : "";
 }
@@ -61,7 +59,7 @@ std::string param_str(const Signature::Param& p) {
 Signature::Param parse_param(const std::string& p) {
   if (auto pos = p.find("(*"); pos != std::string::npos) {
     size_t e = pos + 2;
-    while (e < p.size() && is_ident_char(p[e])) ++e;
+    while (e < p.size() && text::is_ident_char(p[e])) ++e;
     std::string name = p.substr(pos + 2, e - pos - 2);
     return {p.substr(0, pos + 2) + p.substr(e), name};
   }

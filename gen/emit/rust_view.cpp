@@ -2,7 +2,6 @@
 
 #include <kainjow/mustache.hpp>
 
-#include <cctype>
 #include <map>
 #include <regex>
 #include <set>
@@ -583,6 +582,20 @@ class View {
     return st.generic.empty() ? st.rust : st.rust + "<" + who + ">";
   }
 
+  // The spec's trait parameter for the C parameter `c_name` (with 'params'), or null.
+  static const spec::ArgMap* trait_param(const spec::Callback& cb, const std::string& c_name) {
+    for (const auto& tp : cb.params)
+      if (tp.name == c_name) return &tp;
+    return nullptr;
+  }
+
+  // Whether a C pointer to a spec type reaches the driver as `&mut` (made
+  // with Type::from_raw): the trait parameter's type from 'params' decides;
+  // without one, the callback's receiver (shared, or exclusive/a lock guard).
+  static bool exclusive(const spec::Callback& cb, const std::string& trait_type) {
+    return trait_type.empty() ? cb.receiver != "shared" : text::starts_with(trait_type, "&mut ");
+  }
+
   // Whether a callback makes `&mut Type` from a raw pointer (Type::from_raw).
   bool uses_from_raw(const spec::Type& st) const {
     for (const auto& o : p_.ops)
@@ -591,12 +604,9 @@ class View {
         for (const auto& p : cb.field->type.pointee->params) {
           if (!p.type.is_pointer() || p.type.pointee->kind != CType::Kind::Record) continue;
           if ("struct " + p.type.pointee->tag != st.c) continue;
-          if (cb.spec->has_params) {
-            for (const auto& tp : cb.spec->params)
-              if (tp.name == p.name && text::starts_with(tp.rust_type, "&mut ")) return true;
-            continue;
-          }
-          if (cb.spec->receiver != "shared") return true;
+          const spec::ArgMap* tp = cb.spec->has_params ? trait_param(*cb.spec, p.name) : nullptr;
+          if (cb.spec->has_params && !tp) continue;  // not passed on
+          if (exclusive(*cb.spec, tp ? tp->rust_type : "")) return true;
         }
       }
     return false;
@@ -630,9 +640,7 @@ class View {
           a.call = "&mut " + name;
           return a;
         }
-        // A trait parameter type from the spec's 'params' decides; else the receiver.
-        bool shared = override_type.empty() ? cb.spec->receiver == "shared"
-                                            : !text::starts_with(override_type, "&mut ");
+        bool shared = !exclusive(*cb.spec, override_type);
         a.trait_decl = "_" + name + ": &" + std::string(shared ? "" : "mut ") + type_in(*st, "Self");
         // A shared receiver never makes a `&mut`: other code may hold the object.
         std::string make = shared ? "&*" + name + ".cast::<" + type_in(*st, "T") + ">()"
@@ -680,17 +688,11 @@ class View {
     return out;
   }
 
-  // Whether `code` mentions the identifier `name`.
+  // Whether `code`, without its `//` comments, mentions the identifier `name`.
   static bool mentions(const std::string& with_comments, const std::string& name) {
     std::string code;
     for (const auto& l : text::split_lines(with_comments)) code += l.substr(0, l.find("//")) + "\n";
-    for (size_t at = code.find(name); at != std::string::npos; at = code.find(name, at + 1)) {
-      auto word = [&](size_t i) { return std::isalnum(static_cast<unsigned char>(code[i])) || code[i] == '_'; };
-      bool before = at > 0 && word(at - 1);
-      bool after = at + name.size() < code.size() && word(at + name.size());
-      if (!before && !after) return true;
-    }
-    return false;
+    return text::has_word(code, name);
   }
 
   // A C parameter the trampoline does not pass on: `_name` unless `code` uses it.
@@ -734,9 +736,7 @@ class View {
       std::map<std::string, CbArg> converted;
       for (size_t i = 0; i < fp.params.size(); ++i) {
         const auto& p = fp.params[i];
-        const spec::ArgMap* tp = nullptr;
-        for (const auto& x : sc.params)
-          if (x.name == p.name) tp = &x;
+        const spec::ArgMap* tp = trait_param(sc, p.name);
         if (!tp) {
           c_params.push_back(unused_c_param(p, i, sc.prelude));
           continue;

@@ -324,7 +324,7 @@ class Collector {
         continue;
       }
       size_t b = i;
-      while (i < body.size() && (std::isalnum(static_cast<unsigned char>(body[i])) || body[i] == '_')) ++i;
+      while (i < body.size() && text::is_ident_char(body[i])) ++i;
       size_t j = i;
       while (j < body.size() && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n')) ++j;
       std::string id = body.substr(b, i - b);
@@ -420,9 +420,7 @@ std::vector<std::string> config_conditions(const std::string& text) {
       std::string rest = text::trim(e.substr(f.size()));
       if (!rest.empty() && rest.front() == '(' && rest.back() == ')') rest = text::trim(rest.substr(1, rest.size() - 2));
       else if (f != "defined") return "";
-      bool ident = text::starts_with(rest, "CONFIG_");
-      for (char c : rest) ident &= std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-      if (!ident) return "";
+      if (!text::starts_with(rest, "CONFIG_") || !text::is_identifier(rest)) return "";
       return neg ? "not(" + rest + ")" : rest;
     }
     return "";

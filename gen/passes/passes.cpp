@@ -1,6 +1,5 @@
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -434,13 +433,10 @@ class Runner {
 
   // Whether a `let` pattern of `code` binds `name` (`let x`, `let mut x`, `let (x, y)`).
   static bool defines_variable(const std::string& code, const std::string& name) {
-    auto word = [&](size_t i) { return std::isalnum(static_cast<unsigned char>(code[i])) || code[i] == '_'; };
-    for (size_t at = code.find("let "); at != std::string::npos; at = code.find("let ", at + 1)) {
-      if (at > 0 && word(at - 1)) continue;
+    for (size_t at = text::find_word(code, "let"); at != std::string::npos; at = text::find_word(code, "let", at + 1)) {
       size_t eq = code.find('=', at);
       if (eq == std::string::npos) break;
-      for (size_t p = code.find(name, at + 4); p != std::string::npos && p < eq; p = code.find(name, p + 1))
-        if (!word(p - 1) && (p + name.size() >= code.size() || !word(p + name.size()))) return true;
+      if (text::find_word(code, name, at + 3) < eq) return true;
     }
     return false;
   }

@@ -104,12 +104,25 @@ bool glob_match(std::string_view p, std::string_view s) {
   return pi == p.size();
 }
 
+bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
 bool is_identifier(std::string_view s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
   for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+    if (!is_ident_char(c)) return false;
   return true;
 }
+
+size_t find_word(std::string_view s, std::string_view word, size_t from) {
+  if (word.empty()) return std::string_view::npos;
+  for (size_t at = s.find(word, from); at != std::string_view::npos; at = s.find(word, at + 1)) {
+    size_t end = at + word.size();
+    if ((at == 0 || !is_ident_char(s[at - 1])) && (end == s.size() || !is_ident_char(s[end]))) return at;
+  }
+  return std::string_view::npos;
+}
+
+bool has_word(std::string_view s, std::string_view word) { return find_word(s, word) != std::string_view::npos; }
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);

@@ -21,6 +21,11 @@ std::string to_upper(std::string_view s);
 // Matches a glob with '*' wildcards only.
 bool glob_match(std::string_view pattern, std::string_view s);
 bool is_identifier(std::string_view s);
+bool is_ident_char(char c);  // a letter, digit or '_'
+// The position of the first whole-word `word` in `s` at or after `from`
+// (not inside a longer identifier), or npos.
+size_t find_word(std::string_view s, std::string_view word, size_t from = 0);
+bool has_word(std::string_view s, std::string_view word);
 // Levenshtein distance, for "did you mean" suggestions.
 size_t edit_distance(const std::string& a, const std::string& b);
 // Stable 128-bit content hash (two FNV-1a 64 lanes), as 32 hex chars.

@@ -16,6 +16,10 @@ TEST_CASE("text helpers", "[support]") {
   CHECK(text::split("a,b,,c", ',').size() == 4);
   CHECK(text::content_hash("a") != text::content_hash("b"));
   CHECK(text::content_hash("abc") == text::content_hash("abc"));
+  CHECK(text::find_word("rq_pos(rq)", "rq") == 7);  // not inside rq_pos
+  CHECK(text::find_word("let (a, b) = x;", "b", 5) == 8);
+  CHECK_FALSE(text::has_word("arg10", "arg1"));
+  CHECK(text::has_word("*arg1", "arg1"));
 }
 
 TEST_CASE("write_if_changed leaves unchanged files alone", "[support]") {
