@@ -487,11 +487,11 @@ class Renderer {
     // The summary: the brief's first sentence; its other sentences open the description.
     std::string brief = squeeze(d_.brief);
     std::vector<Block> desc = blocks_of(d_.description);
-    if (!brief.empty()) {
-      auto ditto = resolve_ditto(brief);
-      if (ditto) return *ditto;
-    }
-    if (brief.empty() && !desc.empty() && !desc[0].item) {  // a plain comment
+    if (!brief.empty() && resolve_ditto(brief)) {
+      DocContext c = ctx_;
+      c.previous = nullptr;
+      out = Renderer(*ctx_.previous, c).run();
+    } else if (brief.empty() && !desc.empty() && !desc[0].item) {  // a plain comment, or a dropped Ditto
       brief = desc[0].text;
       desc.erase(desc.begin());
     }
@@ -517,24 +517,23 @@ class Renderer {
  private:
   // "Ditto." repeats the previous doc; "Ditto for exit/teardown." refers to
   // it by name; without a previous doc neither says anything.
-  std::optional<std::vector<Block>> resolve_ditto(const std::string& brief) {
+  // "Ditto." repeats the previous doc (true is returned, brief emptied);
+  // "Ditto for exit/teardown." refers to it by name; without a previous doc
+  // such a sentence says nothing and goes.
+  bool resolve_ditto(std::string& brief) {
     static const std::regex re(R"(^(?:ditto|same as above|as above)\b[.,;:]?\s*(.*)$)", std::regex::icase);
     std::smatch m;
-    if (!std::regex_match(brief, m, re)) return std::nullopt;
+    if (!std::regex_match(brief, m, re)) return false;
     std::string rest = text::trim(m[1].str());
-    if (!ctx_.previous) return std::vector<Block>{};
-    if (rest.empty()) {
-      DocContext c = ctx_;
-      c.previous = nullptr;
-      return Renderer(*ctx_.previous, c).run();
-    }
+    brief.clear();
+    if (!ctx_.previous) return false;
+    if (rest.empty()) return true;
     std::string name = ctx_.previous_name;
     if (name.empty()) name = ctx_.previous->member.empty() ? ctx_.previous->name : ctx_.previous->member;
-    if (name.empty()) return std::vector<Block>{};
-    std::vector<Block> out{{false, "", with_period("Like `" + name + "`, but " + prose(rest, true))}};
-    std::vector<Block> desc = blocks_of(d_.description);
-    for (const auto& b : desc) add(out, b, false);
-    return out;
+    if (name.empty()) return false;
+    if (text::starts_with(text::to_lower(rest), "but ")) rest = rest.substr(4);
+    brief = "Like `" + name + "`, but " + rest;
+    return false;
   }
 
   void add(std::vector<Block>& out, const Block& b, bool in_return) {
@@ -866,7 +865,9 @@ class Renderer {
   }
 
   std::string token(const std::string& t, bool none) const {
-    static const std::regex path(R"(^[A-Za-z_][A-Za-z0-9_]*((->|\.)[A-Za-z_][A-Za-z0-9_]*)+$)");
+    // "a->b", "a.b" (not "e.g" or "i.e": a dotted path has no one-letter end).
+    static const std::regex path(
+        R"(^([A-Za-z_][A-Za-z0-9_]*(->[A-Za-z_][A-Za-z0-9_]*)+|[A-Za-z_][A-Za-z0-9_]+(\.[A-Za-z_][A-Za-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]+)$)");
     static const std::regex call(R"(^(->)?[A-Za-z_][A-Za-z0-9_]*((->|\.)[A-Za-z_][A-Za-z0-9_]*)*\(\)$)");
     static const std::regex member_op(R"(^->[A-Za-z_][A-Za-z0-9_]*$)");
     static const std::regex errno_re(R"(^-E[A-Z0-9]+$)");

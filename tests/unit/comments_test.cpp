@@ -68,7 +68,7 @@ TEST_CASE("define_comment: the comment after the value (mii.h)", "[comments]") {
 const char* kPhy = R"(/*
  * Set phydev->irq to PHY_POLL if interrupts are not supported,
  * or not desired for this PHY.  Set to PHY_MAC_INTERRUPT if
- * the attached driver handles the interrupt
+ * the attached MAC driver handles the interrupt
  */
 #define PHY_POLL		-1
 #define PHY_MAC_INTERRUPT	-2
@@ -92,7 +92,7 @@ const char* kPhy = R"(/*
 TEST_CASE("define_comment: the block directly above, and what is not a doc", "[comments]") {
   CHECK(doc_of(kPhy, 6) ==
         "Set phydev->irq to PHY_POLL if interrupts are not supported,\nor not desired for this PHY.  Set to "
-        "PHY_MAC_INTERRUPT if\nthe attached driver handles the interrupt");
+        "PHY_MAC_INTERRUPT if\nthe attached MAC driver handles the interrupt");
   CHECK(doc_of(kPhy, 7).empty());   // a #define above, not a comment
   CHECK(doc_of(kPhy, 9).empty());   // a blank line above
   CHECK(doc_of(kPhy, 13) == "Used when trying to connect to a specific phy (mii bus id:phy device id)");

@@ -165,6 +165,10 @@ TEST_CASE("rustdoc_lines: Ditto is resolved from the previous member, or dropped
               "allocate/init matching structures."});
   // No previous doc: nothing is said, and no fallback line is made up.
   CHECK(render(kExitHctx, DocContext{}).empty());
+  auto more = "/**\n * @exit_request: Ditto for exit/teardown.\n *\n * Called with the tag set's lock held. Once.\n */";
+  CHECK(render(more, DocContext{}) == Lines{"Called with the tag set's lock held.", "", "Once."});
+  CHECK(render(more, ctx) ==
+        Lines{"Like `init_hw_queue`, but for exit/teardown.", "", "Called with the tag set's lock held. Once."});
 }
 
 // include/linux/blk-mq.h, struct blk_mq_ops
@@ -196,7 +200,19 @@ const char* kMatchPhyDevice = R"(/**
 	 * phy_id and phy_id_mask.
 	 */)";
 
+// include/linux/phy.h, struct phy_driver
+const char* kSetWol = R"(/**
+	 * @set_wol: Some devices (e.g. qnap TS-119P II) require PHY
+	 * register changes to enable Wake on LAN, so set_wol is
+	 * provided to be called in the ethernet driver's set_wol
+	 * function.
+	 */)";
+
 TEST_CASE("rustdoc_lines: the first paragraph is one sentence", "[kerneldoc]") {
+  // "e.g." neither ends a sentence nor is code.
+  CHECK(render(kSetWol, DocContext{}) ==
+        Lines{"Some devices (e.g. qnap TS-119P II) require PHY register changes to enable Wake on LAN, so",
+              "`set_wol` is provided to be called in the ethernet driver's `set_wol` function."});
   CHECK(render(kMatchPhyDevice, DocContext{}) ==
         Lines{"Returns true if this is a suitable driver for the given phydev.", "",
               "If `NULL`, matching is based on `phy_id` and `phy_id_mask`."});
