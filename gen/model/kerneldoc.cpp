@@ -869,7 +869,8 @@ class Renderer {
     static const std::regex path(
         R"(^([A-Za-z_][A-Za-z0-9_]*(->[A-Za-z_][A-Za-z0-9_]*)+|[A-Za-z_][A-Za-z0-9_]+(\.[A-Za-z_][A-Za-z0-9_]*)*\.[A-Za-z_][A-Za-z0-9_]+)$)");
     static const std::regex call(R"(^(->)?[A-Za-z_][A-Za-z0-9_]*((->|\.)[A-Za-z_][A-Za-z0-9_]*)*\(\)$)");
-    static const std::regex member_op(R"(^->[A-Za-z_][A-Za-z0-9_]*$)");
+    // "->op", "phy_device::dev_flags"
+    static const std::regex member_op(R"(^(->[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)+)$)");
     static const std::regex errno_re(R"(^-E[A-Z0-9]+$)");
     static const std::regex param_re(R"(^\*?@([A-Za-z_][A-Za-z0-9_]*((->|\.)[A-Za-z_][A-Za-z0-9_]*)*)$)");
     static const std::regex const_re(R"(^%(-?[A-Za-z0-9_]+)$)");

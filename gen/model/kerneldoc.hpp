@@ -27,15 +27,16 @@ struct KernelDoc {
   std::string context;  // "Context:" section
   bool empty() const { return summary.empty() && body.empty() && returns.empty(); }
 
-  // Structured fields, as rustdoc_lines reads them. Lines have the comment
+  // Structured fields, as rustdoc_lines reads them (default-initialized, so
+  // that "{name, summary, ...}" initializers of the fields above stay valid). Lines have the comment
   // markers removed and keep their indentation (tabs expanded), so lists and
   // their continuation lines survive; "" is a blank line.
-  std::string member;  // "@init_hctx: ..." docs: "init_hctx"
-  std::string brief;   // the summary line(s) only: "@x:" lines and sections end it
-  std::vector<std::pair<std::string, std::string>> args;  // @name: text, also "@name text"
-  std::vector<std::string> description;  // free text and "Description:" sections
-  std::vector<std::string> return_lines;  // "Return:" / "Returns:" section
-  std::vector<std::string> context_lines;  // "Context:" section
+  std::string member{};  // "@init_hctx: ..." docs: "init_hctx"
+  std::string brief{};   // the summary line(s) only: "@x:" lines and sections end it
+  std::vector<std::pair<std::string, std::string>> args{};  // @name: text, also "@name text"
+  std::vector<std::string> description{};  // free text and "Description:" sections
+  std::vector<std::string> return_lines{};  // "Return:" / "Returns:" section
+  std::vector<std::string> context_lines{};  // "Context:" section
   bool has_text() const { return !brief.empty() || !description.empty() || !return_lines.empty(); }
 };
 

@@ -390,6 +390,8 @@ TEST_CASE("rustdoc_lines: a plain comment's first sentence is the summary", "[ke
         Lines{"Set `phydev->irq` to `PHY_POLL` if interrupts are not supported, or not desired for this",
               "PHY.", "",
               "Set to `PHY_MAC_INTERRUPT` if the attached driver handles the interrupt."});
+  CHECK(rustdoc_lines(parse_comment_text("Generic phy_device::dev_flags"), DocContext{}, kWidth) ==
+        Lines{"Generic `phy_device::dev_flags`."});
   CHECK(strip_comment_markers("/*\n * a\n *   b\n */") == "a\n  b");
   CHECK(strip_comment_markers("// one\n// two") == "one\ntwo");
 }
