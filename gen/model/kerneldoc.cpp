@@ -416,7 +416,10 @@ bool list_marker(const std::string& t, std::string& marker, std::string& rest) {
   return true;
 }
 
-std::vector<Block> blocks_of(const std::vector<std::string>& lines) {
+// `value_items`: in a return section, "%false - no more data" lines (a value,
+// a dash, its meaning) are list items too.
+std::vector<Block> blocks_of(const std::vector<std::string>& lines, bool value_items = false) {
+  static const std::regex value_item(R"(^%?-?[A-Za-z0-9_]+\s+-\s+\S.*$)");
   std::vector<Block> out;
   long cur = -1, last_item = -1;
   size_t item_indent = 0;
@@ -430,7 +433,12 @@ std::vector<Block> blocks_of(const std::vector<std::string>& lines) {
       continue;
     }
     std::string marker, rest;
-    if (list_marker(t, marker, rest)) {
+    bool is_value = value_items && std::regex_match(t, value_item);
+    if (is_value) {
+      marker = "-";
+      rest = t;
+    }
+    if (is_value || list_marker(t, marker, rest)) {
       out.push_back({true, marker, rest});
       cur = static_cast<long>(out.size()) - 1;
       item_indent = indent_of(l);
@@ -505,7 +513,7 @@ class Renderer {
     for (const auto& b : desc) add(out, b, false);
     if (ctx_.list_arguments) arguments(out);
     std::vector<Block> ret;
-    for (const auto& b : blocks_of(d_.return_lines)) add(ret, b, true);
+    for (const auto& b : blocks_of(d_.return_lines, true)) add(ret, b, true);
     // A list of return values with no sentence before it gets a heading.
     if (!ret.empty() && ret[0].item) ret.insert(ret.begin(), {false, "", ctx_.returns_result ? "Errors:" : "Returns:"});
     out.insert(out.end(), ret.begin(), ret.end());
@@ -515,8 +523,6 @@ class Renderer {
   }
 
  private:
-  // "Ditto." repeats the previous doc; "Ditto for exit/teardown." refers to
-  // it by name; without a previous doc neither says anything.
   // "Ditto." repeats the previous doc (true is returned, brief emptied);
   // "Ditto for exit/teardown." refers to it by name; without a previous doc
   // such a sentence says nothing and goes.
@@ -630,7 +636,6 @@ class Renderer {
       if (depth) continue;
       for (const auto& s : seps) {
         if (r.compare(i, s.size(), s) != 0) continue;
-        std::string next = r.substr(i + s.size());
         std::string body = r.substr(start, i - start);
         if (cl.empty() || starts_value(body)) cl.push_back({sep, body});
         else cl.back().body += sep + body;
@@ -709,9 +714,6 @@ class Renderer {
     if (std::regex_match(b, m, re) && !m[1].str().empty()) {
       value = text::trim(m[1].str());
       cond = text::trim(m[2].str());
-    } else if (text::to_lower(b) == "otherwise") {
-      value = b;
-      cond = "";
     } else {
       value = b;
       cond = "";

@@ -360,6 +360,47 @@ TEST_CASE("rustdoc_lines: lists stay lists, with hanging indents", "[kerneldoc]"
                                       "- `ENOMEM` - out of memory"});
 }
 
+// block/blk-mq.c
+const char* kBlkUpdateRequest = R"(/**
+ * blk_update_request - Complete multiple bytes without completing the request
+ * @req:      the request being processed
+ * @error:    block status code
+ * @nr_bytes: number of bytes to complete for @req
+ *
+ * Description:
+ *     Ends I/O on a number of bytes attached to @req, but doesn't complete
+ *     the request structure even if @req doesn't have leftover.
+ *     If @req has leftover, sets it up for the next range of segments.
+ *
+ *     Passing the result of blk_rq_bytes() as @nr_bytes guarantees
+ *     %false return from this function.
+ *
+ * Note:
+ *	The RQF_SPECIAL_PAYLOAD flag is ignored on purpose in this function
+ *      except in the consistency check at the end of this function.
+ *
+ * Return:
+ *     %false - this request doesn't have any more data
+ *     %true  - this request has more data
+ **/)";
+
+TEST_CASE("rustdoc_lines: a return section's value - meaning lines are a list", "[kerneldoc]") {
+  DocContext ctx;
+  ctx.self_param = "req";
+  ctx.self_text = "the request";
+  ctx.params = {{"req", ""}, {"error", "status"}, {"nr_bytes", "bytes"}};
+  CHECK(render(kBlkUpdateRequest, ctx) ==
+        Lines{"Complete multiple bytes without completing the request.", "",
+              "Ends I/O on a number of bytes attached to the request, but doesn't complete the request",
+              "structure even if the request doesn't have leftover. If the request has leftover, sets it up",
+              "for the next range of segments.", "",
+              "Passing the result of `blk_rq_bytes()` as `bytes` guarantees `false` return from this",
+              "function.", "",
+              "Note: The `RQF_SPECIAL_PAYLOAD` flag is ignored on purpose in this function except in the",
+              "consistency check at the end of this function.", "", "Returns:", "",
+              "- `false` - this request doesn't have any more data", "- `true` - this request has more data"});
+}
+
 TEST_CASE("rustdoc_lines: no line over the width, words and URLs intact", "[kerneldoc]") {
   auto raw = R"(/**
  * f - does f
