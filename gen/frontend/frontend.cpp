@@ -9,6 +9,7 @@
 #include <set>
 
 #include "frontend/clang.hpp"
+#include "frontend/comments.hpp"
 #include "support/fs.hpp"
 #include "support/text.hpp"
 
@@ -505,6 +506,7 @@ model::CModel parse(const ParseOptions& opts) {
     m.input_files.emplace(f, (p.is_absolute() ? p : base / p).lexically_normal().string());
   }
   annotate_conditions(m, base);
+  attach_define_comments(m, base);
   spdlog::debug("parsed {} functions, {} records, {} enums, {} macros", m.functions.size(), m.records.size(),
                 m.enums.size(), m.macros.size());
   return m;

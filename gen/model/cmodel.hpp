@@ -115,6 +115,9 @@ struct CMacro {
   std::string body;  // tokens joined by single spaces
   Location loc;
   std::optional<MacroValue> value;  // set for object-like integer constant expressions
+  // The header comment documenting the #define (the one after its value, else
+  // the block just above it), without comment markers; see frontend/comments.hpp.
+  std::string doc;
 };
 
 // An invocation of a macro that the parse was asked to record
