@@ -1,6 +1,7 @@
 #include "emit/rust_types.hpp"
 
 #include <map>
+#include <set>
 
 #include "support/text.hpp"
 
@@ -103,6 +104,64 @@ std::string convert_int(const std::string& expr, const std::string& from, const 
   if (is_pointer_sized(pf)) lossless = false;
   if (lossless) return to + "::from(" + expr + ")";
   return expr + " as " + to;
+}
+
+std::string macro_const_type(const model::MacroValue& v) {
+  if (!v.is_unsigned && v.value < 0) return v.value >= -2147483648ll ? "i32" : "i64";
+  unsigned long long u = static_cast<unsigned long long>(v.value);
+  return u <= 0xffffffffull ? "u32" : "u64";
+}
+
+std::string rust_ident(const std::string& n) {
+  static const std::set<std::string> kw = {
+      "as",     "break", "const",    "continue", "crate", "else",    "enum",    "extern", "false",
+      "fn",     "for",   "if",       "impl",     "in",    "let",     "loop",    "match",  "mod",
+      "move",   "mut",   "pub",      "ref",      "return", "self",   "Self",    "static", "struct",
+      "super",  "trait", "true",     "type",     "unsafe", "use",    "where",   "while",  "async",
+      "await",  "dyn",   "abstract", "become",   "box",   "do",      "final",   "macro",  "override",
+      "priv",   "typeof", "unsized", "virtual",  "yield", "try"};
+  return kw.count(n) ? n + "_" : n;
+}
+
+std::string Conversion::apply(const std::string& expr) const {
+  switch (kind) {
+    case Kind::Same: return expr;
+    case Kind::From: return to + "::from(" + expr + ")";
+    case Kind::TryFrom: return to + "::try_from(" + expr + ")?";
+    case Kind::Cast: return expr + " as " + to;
+  }
+  return expr;
+}
+
+std::string Conversion::describe() const {
+  switch (kind) {
+    case Kind::Same: return "same";
+    case Kind::From: return "from " + from + " into " + to;
+    case Kind::TryFrom: return "try_from " + from + " into " + to;
+    case Kind::Cast: return "cast " + from + " as " + to + " (CAST: " + reason + ")";
+  }
+  return "";
+}
+
+Conversion plan_conversion(const std::string& from, const std::string& to, bool in_result,
+                           const std::string& cast_reason) {
+  Conversion c;
+  c.from = from;
+  c.to = to;
+  std::string e = convert_int("x", from, to);
+  if (e == "x") return c;
+  if (e.find(" as ") == std::string::npos) {
+    c.kind = Conversion::Kind::From;
+    return c;
+  }
+  bool ints = int_shape(primitive(from)) && int_shape(primitive(to));
+  if (ints && in_result) {
+    c.kind = Conversion::Kind::TryFrom;
+    return c;
+  }
+  c.kind = Conversion::Kind::Cast;
+  c.reason = cast_reason;
+  return c;
 }
 
 }  // namespace kgen::emit

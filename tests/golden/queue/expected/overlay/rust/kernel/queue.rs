@@ -72,7 +72,7 @@ impl<T: Ops> QueueReq<T> {
     /// Returns `tag`.
     pub fn tag(&self) -> crate::ffi::c_int {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
+        // SAFETY: By the type invariant `ptr` points at a valid `queue_req`, so `tag` is readable.
         unsafe { (*ptr).tag }
     }
 
@@ -82,7 +82,8 @@ impl<T: Ops> QueueReq<T> {
     #[doc(alias = "queue_req_pos")]
     pub fn pos(&self) -> u64 {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid.
+        // SAFETY: `queue_req_pos` gets a valid `queue_req` (the type invariant) and needs no
+        // exclusive access.
         unsafe { bindings::queue_req_pos(ptr) }
     }
 
@@ -143,8 +144,9 @@ impl<T: Ops> Adapter<T> {
     /// Must only be called by the C side through `queue_ops::show`; see the guarantee in
     /// [`OpsVTable::build`].
     #[cfg(CONFIG_QUEUE_DEBUG)] unsafe extern "C" fn show_callback(rq: *mut bindings::queue_req) {
-        // SAFETY: The C side guarantees that every pointer argument is valid for the duration
-        // of the call. `QueueReq` is a transparent wrapper of the C struct.
+        // SAFETY: `rq` points at a valid `queue_req` for the call (the contract of
+        // `queue_ops::show`); `QueueReq` is a transparent wrapper of it, and only a shared
+        // reference is made.
         let rq = unsafe { &*rq.cast::<QueueReq<T>>() };
         T::show(rq);
     }

@@ -135,14 +135,14 @@ impl Widget {
     /// Returns `id`.
     pub fn id(&self) -> u32 {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
+        // SAFETY: By the type invariant `ptr` points at a valid `widget`, so `id` is readable.
         unsafe { (*ptr).id }
     }
 
     /// Returns `state`.
     pub fn state(&self) -> Result<State> {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
+        // SAFETY: By the type invariant `ptr` points at a valid `widget`, so `state` is readable.
         let value = unsafe { (*ptr).state };
         State::try_from(value)
     }
@@ -151,7 +151,7 @@ impl Widget {
     #[doc(alias = "up")]
     pub fn is_up(&self) -> bool {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
+        // SAFETY: By the type invariant `ptr` points at a valid `widget`, so `up` is readable.
         let value = unsafe { (*ptr).up() };
         value != 0
     }
@@ -160,7 +160,7 @@ impl Widget {
     #[doc(alias = "mode")]
     pub fn is_on(&self) -> bool {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid for reads.
+        // SAFETY: By the type invariant `ptr` points at a valid `widget`, so `mode` is readable.
         let value = unsafe { (*ptr).mode };
         value == bindings::WIDGET_MODE_ON as crate::ffi::c_int
     }
@@ -169,9 +169,11 @@ impl Widget {
     #[doc(alias = "speed")]
     pub fn set_speed(&mut self, value: u32) {
         let ptr = self.0.get();
+        // CAST: `speed` is a C `int` that the API types as `u32`; out-of-range values wrap, as C's
+        // implicit conversion would.
         let value = value as crate::ffi::c_int;
-        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self` gives us
-        // exclusive access to it.
+        // SAFETY: By the type invariant `ptr` points at a valid `widget`, and `&mut self` makes
+        // writing `speed` exclusive.
         unsafe { (*ptr).speed = value };
     }
 
@@ -185,8 +187,8 @@ impl Widget {
     #[doc(alias = "widget_reset")]
     pub fn reset(&mut self) -> Result {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
-        // gives exclusive access to it.
+        // SAFETY: `widget_reset` gets a valid `widget` (the type invariant), and `&mut self` makes
+        // the call exclusive.
         to_result(unsafe { bindings::widget_reset(ptr) })
     }
 
@@ -196,19 +198,20 @@ impl Widget {
     #[doc(alias = "widget_read")]
     pub fn read(&mut self, reg: u16) -> Result<u16> {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
-        // gives exclusive access to it.
+        // SAFETY: `widget_read` gets a valid `widget` (the type invariant), and `&mut self` makes
+        // the call exclusive.
         let ret = unsafe { bindings::widget_read(ptr, u32::from(reg)) };
         to_result(ret)?;
-        Ok(ret as u16)
+        let ret = u16::try_from(ret)?;
+        Ok(ret)
     }
 
     /// Calls the C function `widget_poke`.
     #[doc(alias = "widget_poke")]
     pub fn poke(&mut self) {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
-        // gives exclusive access to it.
+        // SAFETY: `widget_poke` gets a valid `widget` (the type invariant), and `&mut self` makes
+        // the call exclusive.
         unsafe { bindings::widget_poke(ptr) };
     }
 
@@ -216,7 +219,8 @@ impl Widget {
     #[doc(alias = "widget_has_flag")]
     pub fn has_flag(&self, flag: u32) -> bool {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid.
+        // SAFETY: `widget_has_flag` gets a valid `widget` (the type invariant) and needs no
+        // exclusive access.
         unsafe { bindings::widget_has_flag(ptr, flag) }
     }
 
@@ -226,10 +230,11 @@ impl Widget {
     #[doc(alias = "widget_find")]
     pub fn find(&self, id: crate::ffi::c_int) -> Result<crate::types::ARef<Widget>> {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid.
+        // SAFETY: `widget_find` gets a valid `widget` (the type invariant) and needs no exclusive
+        // access.
         let ret = crate::error::from_err_ptr(unsafe { bindings::widget_find(ptr, id) })?;
-        // SAFETY: `from_err_ptr` let through only a valid pointer: by its convention,
-        // `widget_find` never returns NULL.
+        // SAFETY: `from_err_ptr` let through only a valid pointer: by its convention, `widget_find`
+        // never returns NULL.
         let ret = unsafe { core::ptr::NonNull::new_unchecked(ret) };
         // SAFETY: `widget_find` returns a valid `widget` with a reference taken for the caller,
         // which the `ARef` now owns.
@@ -240,7 +245,8 @@ impl Widget {
     #[doc(alias = "widget_next")]
     pub fn next(&self) -> Option<crate::types::ARef<Widget>> {
         let ptr = self.0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid.
+        // SAFETY: `widget_next` gets a valid `widget` (the type invariant) and needs no exclusive
+        // access.
         let ret = core::ptr::NonNull::new(unsafe { bindings::widget_next(ptr) })?;
         // SAFETY: `widget_next` returns a valid `widget` with a reference taken for the caller,
         // which the `ARef` now owns.
@@ -292,12 +298,12 @@ impl WidgetGuard<'_> {
     #[doc(alias = "__widget_read_locked")]
     pub fn read(&mut self, reg: u16) -> Result<u16> {
         let ptr = self.0 .0.get();
-        // SAFETY: The type invariant guarantees that `ptr` is valid, and `&mut self`
-        // gives exclusive access to it;
-        // the guard holds the lock that `widget_lock` takes.
+        // SAFETY: `__widget_read_locked` gets a valid `widget` (the type invariant), and the guard
+        // holds the lock that `widget_lock` takes.
         let ret = unsafe { bindings::__widget_read_locked(ptr, u32::from(reg)) };
         to_result(ret)?;
-        Ok(ret as u16)
+        let ret = u16::try_from(ret)?;
+        Ok(ret)
     }
 }
 
@@ -361,8 +367,8 @@ impl<T: Ops> Adapter<T> {
     /// [`create_ops`].
     unsafe extern "C" fn start_callback(w: *mut bindings::widget) -> crate::ffi::c_int {
         from_result(|| {
-            // SAFETY: The C side guarantees that the widget pointer is valid and exclusively the
-            // callback's for the call.
+            // SAFETY: `w` points at a valid `widget` that nothing else uses during the call (the
+            // contract of `widget_ops::start`).
             let w = unsafe { Widget::from_raw(w) };
             T::start(w)?;
             Ok(0)
@@ -375,11 +381,11 @@ impl<T: Ops> Adapter<T> {
     /// [`create_ops`].
     unsafe extern "C" fn get_callback(w: *mut bindings::widget, idx: crate::ffi::c_int) -> crate::ffi::c_int {
         from_result(|| {
-            // SAFETY: The C side guarantees that the widget pointer is valid and exclusively the
-            // callback's for the call.
+            // SAFETY: `w` points at a valid `widget` for the call, and C holds the lock that
+            // `widget_lock` takes, so nothing else uses it (the contract of `widget_ops::get`).
             let w = unsafe { Widget::from_raw(w) };
-            // INVARIANT: The C side calls `get` with the lock that `widget_lock` takes
-            // held; `ManuallyDrop` keeps the guard from releasing it.
+            // INVARIANT: C calls `get` with the lock that `widget_lock` takes held; `ManuallyDrop`
+            // keeps the guard from releasing it.
             let mut w = core::mem::ManuallyDrop::new(WidgetGuard(w));
             let ret = T::get(&mut w, idx)?;
             Ok(crate::ffi::c_int::from(ret))
@@ -391,8 +397,8 @@ impl<T: Ops> Adapter<T> {
     /// Must only be called by the C side through `widget_ops::stop`; see the guarantee in
     /// [`create_ops`].
     unsafe extern "C" fn stop_callback(w: *mut bindings::widget) {
-        // SAFETY: The C side guarantees that the widget pointer is valid and exclusively the
-        // callback's for the call.
+        // SAFETY: `w` points at a valid `widget` that nothing else uses during the call (the
+        // contract of `widget_ops::stop`).
         let w = unsafe { Widget::from_raw(w) };
         T::stop(w);
     }
