@@ -1,6 +1,7 @@
 #include "emit/rust_types.hpp"
 
 #include <map>
+#include <regex>
 #include <set>
 
 #include "support/text.hpp"
@@ -110,6 +111,13 @@ std::string macro_const_type(const model::MacroValue& v) {
   if (!v.is_unsigned && v.value < 0) return v.value >= -2147483648ll ? "i32" : "i64";
   unsigned long long u = static_cast<unsigned long long>(v.value);
   return u <= 0xffffffffull ? "u32" : "u64";
+}
+
+bool bindgen_evaluates(const std::string& body) {
+  static const std::regex cast(R"(\(\s*[A-Za-z_][A-Za-z0-9_ ]*\s*\*?\s*\)\s*[A-Za-z0-9_(])");
+  static const std::regex call(R"([A-Za-z_][A-Za-z0-9_]*\s*\()");
+  return body.find("__force") == std::string::npos && !std::regex_search(body, cast) &&
+         !std::regex_search(body, call);
 }
 
 std::string rust_ident(const std::string& n) {

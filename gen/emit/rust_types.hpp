@@ -25,6 +25,10 @@ std::optional<IntShape> int_shape(const std::string& rust_type);
 // rules: u32 when the value fits, then u64; i32/i64 for negative values).
 std::string macro_const_type(const model::MacroValue& v);
 
+// Whether bindgen gives a macro with this body a constant: it evaluates
+// literals and arithmetic on other macros, not casts or calls.
+bool bindgen_evaluates(const std::string& macro_body);
+
 // A Rust identifier for a C name (`type` -> `type_`).
 std::string rust_ident(const std::string& c_name);
 

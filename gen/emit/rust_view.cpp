@@ -40,15 +40,6 @@ namespace {
 
 constexpr size_t kDocWidth = 92;
 
-// Whether bindgen gives a macro with this body a constant: it evaluates
-// literals and arithmetic on other macros, not casts or calls.
-bool bindgen_evaluates(const std::string& body) {
-  static const std::regex cast(R"(\(\s*[A-Za-z_][A-Za-z0-9_ ]*\s*\*?\s*\)\s*[A-Za-z0-9_(])");
-  static const std::regex call(R"([A-Za-z_][A-Za-z0-9_]*\s*\()");
-  return body.find("__force") == std::string::npos && !std::regex_search(body, cast) &&
-         !std::regex_search(body, call);
-}
-
 // A string for a `{{#key}}` section: an empty one must be false, not "".
 mu::data opt_str(const std::string& v) { return v.empty() ? mu::data(false) : mu::data(v); }
 
@@ -83,9 +74,9 @@ class View {
 
   mu::data build() {
     mu::data d;
-    d.set("version", ctx_.version);
+    // No kgen or kernel version: a version bump must not rewrite every file.
     d.set("spec_path", ctx_.spec_path);
-    d.set("kernel_version", ctx_.kernel_version);
+    d.set("copyright", str_list(s_.copyright));
     std::vector<std::string> mdoc;
     for (const auto& l : text::split_lines(s_.module_doc)) mdoc.push_back(l);
     mdoc.push_back("");
@@ -114,9 +105,9 @@ class View {
     mu::data ops{mu::data::type::list};
     for (const auto& o : p_.ops) ops << ops_table(o);
     d.set("ops", ops);
-    if (s_.registration) d.set("registration", registration());
-    if (s_.device_id) d.set("device_id", device_id());
-    if (s_.module_macro) d.set("module_macro", module_macro());
+    if (p_.registration) d.set("registration", registration(*p_.registration));
+    if (p_.device_id) d.set("device_id", device_id(*p_.device_id));
+    if (p_.module_macro) d.set("module_macro", module_macro(*p_.module_macro));
     return d;
   }
 
@@ -293,6 +284,9 @@ class View {
       x.set("unlock", sl.unlock);
       x.set("doc", docs({sl.doc.empty() ? "Holds the lock that `" + sl.lock + "` takes; dropping it unlocks." : sl.doc}));
       x.set("method_doc", docs({"Takes the lock with `" + sl.lock + "` and returns a guard that releases it."}, 4));
+      x.set("invariant_doc", docs({"The lock was taken with `" + sl.lock +
+                                   "` on the wrapped object and is released only by `drop`, with `" + sl.unlock +
+                                   "`."}));
       mu::data gm{mu::data::type::list};
       for (const auto& m : l.methods) gm << method(m);
       x.set("methods", gm);
@@ -335,12 +329,12 @@ class View {
       x.set("rust", c.rust);
       set_alias(x, c.c, c.rust);
       x.set("type", g.spec->type);
-      char buf[40];
-      if (c.hex && c.value.value >= 0)
-        std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(c.value.value));
-      else
-        std::snprintf(buf, sizeof buf, "%lld", c.value.value);
-      x.set("value", std::string(buf));
+      CodeWriter w(4);
+      if (c.c != c.rust) w.line("#[doc(alias = \"" + c.c + "\")]");
+      w.line("#[doc = \"Value of the C macro `" + c.c + "`.\"]");
+      if (!c.cast.empty()) w.comment(c.cast, "CAST");
+      w.line("pub const " + c.rust + ": " + g.spec->type + " = " + c.expr + ";");
+      x.set("item", w.str());
       cs << x;
     }
     d.set("consts", cs);
@@ -349,7 +343,7 @@ class View {
     size_t n_ex = 0;
     for (size_t i = 0; i < g.consts.size() && n_ex < 3; ++i) {
       const model::CMacro* mac = p_.c->macro(g.consts[i].c);
-      if (mac && !bindgen_evaluates(mac->body)) continue;
+      if (mac && !emit::bindgen_evaluates(mac->body)) continue;
       ++n_ex;
       mu::data x;
       x.set("rust", g.consts[i].rust);
@@ -368,6 +362,9 @@ class View {
     const auto& sc = *cb.spec;
     d.set("name", cb.field->name);
     d.set("NAME", text::to_upper(cb.field->name));
+    d.set("safety_doc", docs({"Called only by C through `" + o.record->tag + "::" + cb.field->name +
+                              "`, under the contract stated on [`Adapter`]."},
+                             4));
     d.set("last", last);
     d.set("cfg", opt_str(cb.field->cfg));
     d.set("always", sc.required || sc.internal);
@@ -438,6 +435,9 @@ class View {
     d.set("create", so.create);
     d.set("c_tag", o.record->tag);
     d.set("guarantee_doc", docs({so.guarantee}));
+    d.set("contract_doc", docs({"C calls each trampoline only through the `" + o.record->tag + "` that [`" +
+                                (so.table == "static" ? so.vtable + "::build" : so.create) +
+                                "`] built for `T`, and guarantees every call that " + so.guarantee}));
     std::vector<const passes::PlannedCallback*> wired;
     for (const auto& cb : o.callbacks)
       if (cb.spec) wired.push_back(&cb);
@@ -473,7 +473,9 @@ class View {
         if (k == f->name) expr = v;
       if (expr == "zeroed") {
         expr = "unsafe { core::mem::zeroed() }";
-        x.set("safety", "All-zero bytes are a valid `" + f->type.spelling + "`: it is plain C data that the C side fills in at registration.");
+        x.set("safety", docs({"SAFETY: All-zero bytes are a valid `" + f->type.spelling +
+                                  "`: it is plain C data that the C side fills in at registration."},
+                                 8));
       }
       else if (expr == "null")
         expr = f->type.pointee && f->type.pointee->is_const ? "core::ptr::null()" : "core::ptr::null_mut()";
@@ -504,47 +506,34 @@ class View {
     return d;
   }
 
-  mu::data registration() {
-    const auto& r = *s_.registration;
+  mu::data registration(const passes::PlannedRegistration& r) {
     mu::data d;
     d.set("rust", r.rust);
-    d.set("vtable", s_.ops.at(0).vtable);
-    d.set("c_tag", text::split(s_.ops.at(0).c, ' ').back());
+    d.set("vtable", r.vtable);
+    d.set("c_tag", r.c_tag);
     d.set("register_fn", r.register_fn);
     d.set("unregister_fn", r.unregister_fn);
-    d.set("doc", docs({r.doc.empty() ? "Registers drivers with the C side for as long as it lives." : r.doc}));
-    auto args = [&](const std::vector<std::string>& v, bool in_drop) {
-      std::vector<std::string> out;
-      std::string base = in_drop ? "self.drivers" : "drivers";
-      for (const auto& a : v) {
-        if (a == "vtables") out.push_back(base + "[0].0.get()");
-        else if (a == "count") out.push_back(in_drop ? base + ".len() as i32" : base + ".len().try_into()?");
-        else out.push_back("module.0");
-      }
-      return text::join(out, ", ");
-    };
-    d.set("register_args", args(r.register_args, false));
-    d.set("unregister_args", args(r.unregister_args, true));
+    d.set("doc", docs({r.doc}));
+    d.set("register_args", r.register_args);
+    d.set("unregister_args", r.unregister_args);
+    d.set("unregister_cast", r.unregister_cast.empty() ? mu::data(false)
+                                                       : str_list(doc_lines({"CAST: " + r.unregister_cast}, 85)));
     return d;
   }
 
-  mu::data device_id() {
-    const auto& di = *s_.device_id;
+  mu::data device_id(const passes::PlannedDeviceId& di) {
     mu::data d;
-    std::string tag = text::split(di.c, ' ').back();
     d.set("rust", di.rust);
-    d.set("c_tag", tag);
-    set_alias(d, tag, di.rust);
-    d.set("doc", docs({di.doc.empty() ? "An entry of a C `struct " + tag + "` device table." : di.doc}));
+    d.set("c_tag", di.c_tag);
+    set_alias(d, di.c_tag, di.rust);
+    d.set("doc", docs({di.doc}));
     mu::data ctors{mu::data::type::list};
     for (const auto& c : di.ctors) {
       mu::data x;
       x.set("name", c.name);
       x.set("rust", di.rust);
-      x.set("c_tag", tag);
-      std::vector<std::string> ps;
-      for (const auto& [n, t] : c.params) ps.push_back(n + ": " + t);
-      x.set("params", text::join(ps, ", "));
+      x.set("c_tag", di.c_tag);
+      x.set("params", c.params);
       mu::data fs{mu::data::type::list};
       for (const auto& [n, e] : c.fields) {
         mu::data f;
@@ -553,48 +542,39 @@ class View {
         fs << f;
       }
       x.set("fields", fs);
-      x.set("doc", docs({c.doc.empty() ? "Creates a device id." : c.doc}, 4));
+      x.set("doc", docs({c.doc}, 4));
       ctors << x;
     }
     d.set("ctors", ctors);
     mu::data getters{mu::data::type::list};
-    const model::CRecord* rec = p_.c->record(tag);
-    for (const auto& [g, f] : di.getters) {
+    for (const auto& [g, f, t] : di.getters) {
       mu::data x;
       x.set("name", g);
       x.set("c_field", f);
-      const model::CField* cf = rec ? rec->field(f) : nullptr;
-      x.set("type", cf ? ffi_type(cf->type) : "u32");
+      x.set("type", t);
       getters << x;
     }
     d.set("getters", getters);
-    if (!di.driver_const.empty() && !s_.ops.empty()) {
+    if (!di.driver_const.empty()) {
       mu::data x;
-      x.set("trait", s_.ops[0].trait);
+      x.set("trait", di.driver_trait);
       x.set("const", di.driver_const);
       d.set("driver_const", x);
     }
     return d;
   }
 
-  mu::data module_macro() {
-    const auto& m = *s_.module_macro;
+  mu::data module_macro(const passes::PlannedModuleMacro& m) {
     mu::data d;
     d.set("name", m.name);
     d.set("device_table", m.device_table);
-    d.set("trait", s_.ops.at(0).trait);
-    d.set("vtable", s_.ops.at(0).vtable);
-    d.set("create", s_.ops.at(0).create);
-    d.set("registration", s_.registration->rust);
-    std::string mod_path = s_.rust_path;
-    if (text::starts_with(mod_path, "kernel::")) mod_path = mod_path.substr(8);
-    d.set("mod_path", mod_path);
-    std::string id_tag = s_.device_id ? text::split(s_.device_id->c, ' ').back() : "";
-    d.set("id_c_tag", id_tag);
-    std::vector<std::string> zero;
-    if (const model::CRecord* rec = p_.c->record(id_tag))
-      for (const auto& f : rec->fields) zero.push_back(f.name);
-    d.set("id_zero_fields", str_list(zero));
+    d.set("trait", m.trait);
+    d.set("vtable", m.vtable);
+    d.set("create", m.create);
+    d.set("registration", m.registration);
+    d.set("mod_path", m.mod_path);
+    d.set("id_c_tag", m.id_c_tag);
+    d.set("id_zero_fields", str_list(m.id_zero_fields));
     return d;
   }
 

@@ -1,5 +1,6 @@
 #include "passes/lower.hpp"
 
+#include <cstdio>
 #include <map>
 
 #include "support/text.hpp"
@@ -31,6 +32,8 @@ class Lowerer {
 
   void run() {
     for (auto& e : p_.enums) e.c_type = enum_c_type(e);
+    for (auto& g : p_.consts)
+      for (auto& c : g.consts) constant(g, c);
     for (auto& t : p_.types) {
       for (auto& f : t.fields) field(t, f);
       for (auto& m : t.methods) method(t, m, nullptr);
@@ -40,6 +43,7 @@ class Lowerer {
     for (auto& o : p_.ops)
       for (auto& cb : o.callbacks)
         if (cb.spec && !cb.spec->internal) callback(o, cb);
+    shapes();
   }
 
  private:
@@ -66,6 +70,31 @@ class Lowerer {
     }
     if (neg) return "i32";
     return emit::macro_const_type({static_cast<long long>(maxv), true, 32, true});
+  }
+
+  // A typed constant: bindgen's constant where bindgen evaluates the macro,
+  // else the value kgen evaluated.
+  void constant(const PlannedConstGroup& g, PlannedConst& c) {
+    const model::CMacro* mac = p_.c->macro(c.c);
+    const std::string& type = g.spec->type;
+    if (mac && mac->value && emit::bindgen_evaluates(mac->body)) {
+      std::string ct = emit::macro_const_type(*mac->value);
+      c.expr = "bindings::" + c.c;
+      if (emit::convert_int("x", ct, type) != "x") {
+        c.expr += " as " + type;
+        char buf[40];
+        std::snprintf(buf, sizeof buf, c.hex ? "0x%llx" : "%lld", c.value.value);
+        c.cast = "`" + c.c + "` (" + buf + ") fits in `" + type + "`.";
+      }
+      return;
+    }
+    c.literal = true;
+    char buf[40];
+    if (c.hex && c.value.value >= 0)
+      std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(c.value.value));
+    else
+      std::snprintf(buf, sizeof buf, "%lld", c.value.value);
+    c.expr = buf;
   }
 
   // A C macro or enum constant, as a Rust expression of type `want`.
@@ -412,6 +441,77 @@ class Lowerer {
       default: break;
     }
     low.trait_ret = low.convention->callback_ret(r, site);
+  }
+
+  // Registration, device ids and the module macro, from the spec and the C
+  // model (resolve-registration checked that the names exist).
+  void shapes() {
+    std::string tag0 = p_.ops.empty() ? "" : p_.ops[0].record->tag;
+    if (const auto& r = s_.registration) {
+      PlannedRegistration x;
+      x.rust = r->rust;
+      x.doc = r->doc.empty() ? "Registers drivers with the C side for as long as it lives." : r->doc;
+      x.vtable = s_.ops.at(0).vtable;
+      x.c_tag = tag0;
+      x.register_fn = r->register_fn;
+      x.unregister_fn = r->unregister_fn;
+      auto args = [&](const std::vector<std::string>& v, bool in_drop) {
+        std::vector<std::string> out;
+        std::string base = in_drop ? "self.drivers" : "drivers";
+        for (const auto& a : v) {
+          if (a == "vtables") out.push_back(base + "[0].0.get()");
+          else if (a == "count") {
+            out.push_back(in_drop ? base + ".len() as i32" : base + ".len().try_into()?");
+            if (in_drop) x.unregister_cast = "`register` checked that the number of drivers fits in an `i32`.";
+          } else out.push_back("module.0");
+        }
+        return text::join(out, ", ");
+      };
+      x.register_args = args(r->register_args, false);
+      x.unregister_args = args(r->unregister_args, true);
+      p_.registration = x;
+    }
+    if (const auto& di = s_.device_id) {
+      PlannedDeviceId x;
+      x.c_tag = text::split(di->c, ' ').back();
+      x.rust = di->rust;
+      x.doc = di->doc.empty() ? "An entry of a C `struct " + x.c_tag + "` device table." : di->doc;
+      for (const auto& c : di->ctors) {
+        PlannedDeviceIdCtor k;
+        k.name = c.name;
+        std::vector<std::string> ps;
+        for (const auto& [n, t] : c.params) ps.push_back(n + ": " + t);
+        k.params = text::join(ps, ", ");
+        k.fields = c.fields;
+        k.doc = c.doc.empty() ? "Creates a device id." : c.doc;
+        x.ctors.push_back(k);
+      }
+      const model::CRecord* rec = p_.c->record(x.c_tag);
+      for (const auto& [g, f] : di->getters) {
+        const model::CField* cf = rec ? rec->field(f) : nullptr;
+        x.getters.emplace_back(g, f, cf ? ffi_type(cf->type) : "u32");
+      }
+      if (!di->driver_const.empty() && !s_.ops.empty()) {
+        x.driver_trait = s_.ops[0].trait;
+        x.driver_const = di->driver_const;
+      }
+      p_.device_id = x;
+    }
+    if (const auto& m = s_.module_macro) {
+      PlannedModuleMacro x;
+      x.name = m->name;
+      x.device_table = m->device_table;
+      x.trait = s_.ops.at(0).trait;
+      x.vtable = s_.ops.at(0).vtable;
+      x.create = s_.ops.at(0).create;
+      x.registration = s_.registration->rust;
+      x.mod_path = s_.rust_path;
+      if (text::starts_with(x.mod_path, "kernel::")) x.mod_path = x.mod_path.substr(8);
+      x.id_c_tag = s_.device_id ? text::split(s_.device_id->c, ' ').back() : "";
+      if (const model::CRecord* rec = p_.c->record(x.id_c_tag))
+        for (const auto& f : rec->fields) x.id_zero_fields.push_back(f.name);
+      p_.module_macro = x;
+    }
   }
 
   Plan& p_;

@@ -62,11 +62,11 @@ class Runner {
         d_.error(t.loc, "unknown C struct '" + t.c + "' for type " + t.rust, did_you_mean(m_, tag));
         continue;
       }
-      PlannedType pt{&t, r, {}, {}};
+      PlannedType pt{&t, r, {}, {}, {}, nullptr, nullptr};
       for (const auto& f : t.fields) {
         auto cf = field_path(*r, f.c, f.loc);
         if (!cf) continue;
-        pt.fields.push_back({&f, cf->type, cf->bit_width >= 0});
+        pt.fields.push_back({&f, cf->type, cf->bit_width >= 0, {}, {}});
       }
       for (const auto& me : t.methods)
         if (auto pm = method(t, tag, me)) pt.methods.push_back(*pm);
@@ -105,7 +105,7 @@ class Runner {
       if (!found) d_.error(a.loc, "function " + me.c + " has no parameter '" + a.name + "'");
     }
     if (fn->variadic) d_.error(me.loc, me.c + " is variadic; variadic functions cannot be wrapped");
-    return PlannedMethod{&me, fn, false, me.returns};
+    return PlannedMethod{&me, fn, false, me.returns, {}};
   }
 
   // A function-like macro called as a method gets a helper whose prototype
@@ -198,7 +198,7 @@ class Runner {
 
   void resolve_enums() {
     for (const auto& e : s_.enums) {
-      PlannedEnum pe{&e, nullptr, {}};
+      PlannedEnum pe{&e, nullptr, {}, {}};
       if (!e.from_macros) {
         std::string tag = strip_tag(e.c, "enum");
         pe.c = m_.enumeration(tag);
@@ -294,7 +294,7 @@ class Runner {
         }
         bool hex = mac->body.find("0x") != std::string::npos || mac->body.find("<<") != std::string::npos ||
                    mac->body.find("BIT") != std::string::npos;
-        pg.consts.push_back({c, rust, *mac->value, hex});
+        pg.consts.push_back({c, rust, *mac->value, hex, {}, {}, false});
       };
       for (size_t i = 0; i < g.names.size(); ++i)
         add(g.names[i].first, g.names[i].second, i < g.name_locs.size() ? g.name_locs[i] : g.loc, true);
@@ -381,7 +381,7 @@ class Runner {
       std::vector<std::string> missing, uninit;
       for (const auto& f : r->fields) {
         if (f.type.is_function_pointer()) {
-          PlannedCallback pc{&f};
+          PlannedCallback pc{&f, nullptr, nullptr, {}, {}};
           if (auto w = wired.find(f.name); w != wired.end()) pc.spec = w->second;
           else if (auto e = excluded.find(f.name); e != excluded.end()) pc.excluded = e->second;
           else missing.push_back(f.name);
@@ -642,7 +642,13 @@ std::string Plan::dump() const {
   for (const auto& e : enums)
     o << "enum " << e.spec->rust << " (" << e.values.size() << " variants" << (e.c_type.empty() ? "" : ", C " + e.c_type)
       << ")\n";
-  for (const auto& g : consts) o << "consts " << g.spec->module << " (" << g.consts.size() << ")\n";
+  for (const auto& g : consts) {
+    o << "consts " << g.spec->module << " (" << g.consts.size() << ")\n";
+    for (const auto& c : g.consts)
+      if (!c.expr.empty())
+        o << "  " << c.rust << ": " << g.spec->type << " = " << c.expr << (c.literal ? " (literal: bindgen cannot evaluate it)" : "")
+          << "\n";
+  }
   for (const auto& op : ops) {
     o << "ops " << op.spec->trait << " = " << op.spec->c << ": " << op.wired() << "/" << op.callbacks.size()
       << " callbacks wired\n";
@@ -665,6 +671,16 @@ std::string Plan::dump() const {
       if (!l.prelude.empty()) o << "    prelude (hand-written, " << text::split_lines(l.prelude).size() << " lines)\n";
     }
   }
+  if (registration)
+    o << "registration " << registration->rust << ": " << registration->register_fn << "(" << registration->register_args
+      << ") / " << registration->unregister_fn << "(" << registration->unregister_args << ")"
+      << (registration->unregister_cast.empty() ? "" : " -- CAST: " + registration->unregister_cast) << "\n";
+  if (device_id)
+    o << "device_id " << device_id->rust << " = struct " << device_id->c_tag << " (" << device_id->ctors.size()
+      << " constructors, " << device_id->getters.size() << " getters)\n";
+  if (module_macro)
+    o << "module_macro " << module_macro->name << "! registers [" << module_macro->vtable << "] with "
+      << module_macro->registration << ", table " << module_macro->device_table << "\n";
   for (const auto* h : helpers) o << "helper rust_helper_" << h->name << "\n";
   for (const auto& i : ignored) o << "ignored " << i.what << ": " << i.reason << "\n";
   return o.str();

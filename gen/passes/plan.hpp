@@ -5,6 +5,8 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
+#include <tuple>
 #include <set>
 #include <string>
 #include <vector>
@@ -97,6 +99,11 @@ struct PlannedConst {
   std::string c, rust;
   model::MacroValue value;
   bool hex = false;
+  // lower: the Rust expression of the constant: bindgen's `bindings::X`
+  // (cast to the group's type, with `cast` saying why that is lossless), or
+  // the literal value where bindgen cannot evaluate the macro.
+  std::string expr, cast;
+  bool literal = false;
 };
 
 struct PlannedConstGroup {
@@ -161,6 +168,33 @@ struct Ignored {
   Location loc;
 };
 
+// The registration shape: an array of ops tables registered with one C
+// call and unregistered by Drop (phy's shape).
+struct PlannedRegistration {
+  std::string rust, doc, vtable, c_tag, register_fn, unregister_fn;
+  std::string register_args, unregister_args;  // Rust argument lists
+  std::string unregister_cast;                 // why the count's cast in Drop is lossless
+};
+
+struct PlannedDeviceIdCtor {
+  std::string name, params, doc;
+  std::vector<std::pair<std::string, std::string>> fields;  // C field -> expression
+};
+
+// A device-id entry type and its table.
+struct PlannedDeviceId {
+  std::string rust, c_tag, doc;
+  std::vector<PlannedDeviceIdCtor> ctors;
+  std::vector<std::tuple<std::string, std::string, std::string>> getters;  // name, C field, Rust type
+  std::string driver_trait, driver_const;  // the ops trait's const holding the driver's id
+};
+
+// The module macro: a module that registers drivers and exports a device table.
+struct PlannedModuleMacro {
+  std::string name, device_table, trait, vtable, create, registration, mod_path, id_c_tag;
+  std::vector<std::string> id_zero_fields;  // every field of the id struct, zeroed in the sentinel
+};
+
 struct Plan {
   const spec::Spec* spec = nullptr;
   // C functions kgen made up: the prototypes of helpers for function-like
@@ -174,6 +208,9 @@ struct Plan {
   std::vector<const model::CFunction*> helpers;  // static inlines that need rust_helper_*
   std::map<std::string, model::KernelDoc> docs;  // kernel-doc by function name (headers + doc_sources)
   std::vector<Ignored> ignored;
+  std::optional<PlannedRegistration> registration;
+  std::optional<PlannedDeviceId> device_id;
+  std::optional<PlannedModuleMacro> module_macro;
   // lower: spec types whose `&mut` callbacks make with from_raw.
   std::set<std::string> from_raw_types;
   std::vector<Diagnostic> warnings;
