@@ -67,7 +67,7 @@ std::optional<IntShape> int_shape(const std::string& r) {
       {"u8", {false, 8}},   {"u16", {false, 16}}, {"u32", {false, 32}}, {"u64", {false, 64}},
       {"i8", {true, 8}},    {"i16", {true, 16}},  {"i32", {true, 32}},  {"i64", {true, 64}},
       {"usize", {false, 64}}, {"isize", {true, 64}},
-      {"crate::ffi::c_char", {true, 8}},   {"crate::ffi::c_schar", {true, 8}},
+      {"crate::ffi::c_char", {false, 8}},  {"crate::ffi::c_schar", {true, 8}},
       {"crate::ffi::c_uchar", {false, 8}}, {"crate::ffi::c_short", {true, 16}},
       {"crate::ffi::c_ushort", {false, 16}}, {"crate::ffi::c_int", {true, 32}},
       {"crate::ffi::c_uint", {false, 32}}, {"crate::ffi::c_long", {true, 64}},
@@ -82,7 +82,7 @@ namespace {
 // The primitive a type name stands for, so that c_int and i32 compare equal.
 std::string primitive(const std::string& r) {
   static const std::map<std::string, std::string> m = {
-      {"crate::ffi::c_char", "i8"},  {"crate::ffi::c_schar", "i8"},  {"crate::ffi::c_uchar", "u8"},
+      {"crate::ffi::c_char", "u8"},  {"crate::ffi::c_schar", "i8"},  {"crate::ffi::c_uchar", "u8"},
       {"crate::ffi::c_short", "i16"}, {"crate::ffi::c_ushort", "u16"}, {"crate::ffi::c_int", "i32"},
       {"crate::ffi::c_uint", "u32"}, {"crate::ffi::c_long", "isize"}, {"crate::ffi::c_ulong", "usize"},
       {"crate::ffi::c_longlong", "i64"}, {"crate::ffi::c_ulonglong", "u64"}};
@@ -90,6 +90,11 @@ std::string primitive(const std::string& r) {
   return it == m.end() ? r : it->second;
 }
 
+}  // namespace
+
+std::string rust_primitive(const std::string& t) { return primitive(t); }
+
+namespace {
 bool is_pointer_sized(const std::string& prim) { return prim == "usize" || prim == "isize"; }
 }  // namespace
 

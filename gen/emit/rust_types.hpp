@@ -32,6 +32,11 @@ bool bindgen_evaluates(const std::string& macro_body);
 // A Rust identifier for a C name (`type` -> `type_`).
 std::string rust_ident(const std::string& c_name);
 
+// The Rust primitive a `crate::ffi::c_*` alias stands for in the kernel
+// (c_int -> i32, c_ulong -> usize, c_char -> u8); other names unchanged. Public
+// signatures use these, not the FFI aliases.
+std::string rust_primitive(const std::string& rust_type);
+
 // Converts `expr` of Rust type `from` into Rust type `to` (`as` where no
 // lossless From exists; see Conversion for the planned form).
 std::string convert_int(const std::string& expr, const std::string& from, const std::string& to);

@@ -158,7 +158,7 @@ class Lowerer {
           if (!g.conv.lossy()) g.conv = {};
         }
       } else {
-        g.rust_type = sf.type.empty() ? ffi : sf.type;
+        g.rust_type = sf.type.empty() ? emit::rust_primitive(ffi) : sf.type;
         if (!sf.type.empty() && !emit::int_shape(sf.type) && sf.type != ffi)
           d_.error(sf.loc, "field type '" + sf.type + "' is not an integer type; use 'enum' or 'as'");
         g.conv = plan_conversion(ffi, g.rust_type, false, cast_reason("`" + sf.c + "`", f.type, g.rust_type));
@@ -172,7 +172,7 @@ class Lowerer {
       auto& s = f.set;
       s.safety = "By the type invariant `ptr` points at a valid `" + tag + "`, and `&mut self` makes writing `" +
                  sf.c + "` exclusive.";
-      s.rust_type = sf.type.empty() ? ffi : sf.type;
+      s.rust_type = sf.type.empty() ? emit::rust_primitive(ffi) : sf.type;
       s.tail = "value";
       if (!sf.enum_.empty()) {
         s.rust_type = sf.enum_;
@@ -221,7 +221,7 @@ class Lowerer {
         lp.rust_type = "&" + st->rust;
         lp.pass = lp.name + ".0.get()";
       } else {
-        if (lp.rust_type.empty()) lp.rust_type = ffi;
+        if (lp.rust_type.empty()) lp.rust_type = emit::rust_primitive(ffi);
         lp.conv = plan_conversion(lp.rust_type, ffi, in_result,
                                   cast_reason("`" + lp.name + "` of `" + m.fn->name + "`", cp.type, lp.rust_type));
         lp.pass = lp.conv.lossy() ? lp.name : lp.conv.apply(lp.name);
@@ -242,7 +242,7 @@ class Lowerer {
         break;
     }
     std::string ffi_ret = ffi_type(m.fn->ret);
-    std::string rt = m.returns.type.empty() ? ffi_ret : m.returns.type;
+    std::string rt = m.returns.type.empty() ? emit::rust_primitive(ffi_ret) : m.returns.type;
     site.ret = plan_conversion(ffi_ret, rt, in_result, cast_reason("The value `" + m.fn->name + "` returns", m.fn->ret, rt));
     if (m.returns.kind == Returns::Kind::ErrPtr || m.returns.kind == Returns::Kind::NullPtr) {
       const CType& r = m.fn->ret;
@@ -335,7 +335,8 @@ class Lowerer {
       if (pt.kind == CType::Kind::Record) {
         a.trait_type = want + ffi_type(pt);
       } else if (!mapped.empty() && text::starts_with(mapped, "&")) {
-        a.trait_type = mapped;
+        std::string ref = text::starts_with(mapped, "&mut ") ? "&mut " : "&";
+        a.trait_type = ref + emit::rust_primitive(text::trim(mapped.substr(ref.size())));
       } else {
         d_.error(sc.loc, "callback " + cb.field->name + ": parameter '" + p.name + "' (" + p.type.spelling +
                              ") has no safe mapping",
@@ -351,7 +352,7 @@ class Lowerer {
       return a;
     }
     a.kind = LoweredArg::Kind::Value;
-    a.trait_type = mapped.empty() ? ffi : mapped;
+    a.trait_type = mapped.empty() ? emit::rust_primitive(ffi) : mapped;
     a.conv = plan_conversion(ffi, a.trait_type, in_result,
                              "C passes `" + a.name + "` as `" + p.type.spelling + "` and the trait takes `" +
                                  a.trait_type + "`, as upstream's API; out-of-range values wrap.");
@@ -411,7 +412,11 @@ class Lowerer {
     for (const auto& [decl, c] : low.trait_params) call.push_back(c);
     const CType& cret = *fp.ret;
     std::string ffi_ret = ffi_type(cret);
-    low.c_ret = cret.kind == CType::Kind::Void ? "" : " -> " + ffi_ret;
+    // A kernel typedef keeps its name (`bindings::blk_status_t`, not `c_uchar`).
+    std::string c_ret = ffi_ret;
+    if (cret.kind == CType::Kind::Int && !cret.typedef_name.empty() && text::starts_with(ffi_ret, "crate::ffi::"))
+      c_ret = "bindings::" + cret.typedef_name;
+    low.c_ret = cret.kind == CType::Kind::Void ? "" : " -> " + c_ret;
     auto& site = low.site;
     site.invoke = "T::" + cb.field->name + "(" + text::join(call, ", ") + ")";
     site.ffi_ret = ffi_ret;
@@ -424,7 +429,7 @@ class Lowerer {
     switch (r.kind) {
       case Returns::Kind::Value: site.ret = plan_conversion(r.type, ffi_ret, true, ""); break;
       case Returns::Kind::Plain: {
-        std::string rt = r.type.empty() ? ffi_ret : r.type;
+        std::string rt = r.type.empty() ? emit::rust_primitive(ffi_ret) : r.type;
         site.ret = plan_conversion(rt, ffi_ret, false, ret_reason);
         site.ret.from = rt;
         break;
@@ -489,7 +494,7 @@ class Lowerer {
       const model::CRecord* rec = p_.c->record(x.c_tag);
       for (const auto& [g, f] : di->getters) {
         const model::CField* cf = rec ? rec->field(f) : nullptr;
-        x.getters.emplace_back(g, f, cf ? ffi_type(cf->type) : "u32");
+        x.getters.emplace_back(g, f, cf ? emit::rust_primitive(ffi_type(cf->type)) : "u32");
       }
       if (!di->driver_const.empty() && !s_.ops.empty()) {
         x.driver_trait = s_.ops[0].trait;

@@ -227,7 +227,7 @@ impl Widget {
     ///
     /// Returns the sibling with a reference taken, or an ERR_PTR.
     #[doc(alias = "widget_find")]
-    pub fn find(&self, id: crate::ffi::c_int) -> Result<crate::types::ARef<Widget>> {
+    pub fn find(&self, id: i32) -> Result<crate::types::ARef<Widget>> {
         let ptr = self.0.get();
         // SAFETY: `widget_find` gets a valid `widget` (the type invariant) and needs no exclusive
         // access.
@@ -468,7 +468,7 @@ pub trait Ops {
     }
 
     /// Reads a value.
-    fn get(_w: &mut WidgetGuard<'_>, _idx: crate::ffi::c_int) -> Result<u16> {
+    fn get(_w: &mut WidgetGuard<'_>, _idx: i32) -> Result<u16> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 

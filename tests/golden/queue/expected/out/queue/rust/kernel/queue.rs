@@ -69,7 +69,7 @@ pub struct QueueReq<T: Ops>(Opaque<bindings::queue_req>, PhantomData<T>);
 
 impl<T: Ops> QueueReq<T> {
     /// Returns `tag`.
-    pub fn tag(&self) -> crate::ffi::c_int {
+    pub fn tag(&self) -> i32 {
         let ptr = self.0.get();
         // SAFETY: By the type invariant `ptr` points at a valid `queue_req`, so `tag` is readable.
         unsafe { (*ptr).tag }
@@ -107,7 +107,7 @@ impl<T: Ops> Adapter<T> {
     /// # Safety
     ///
     /// Called only by C through `queue_ops::queue`, under the contract stated on [`Adapter`].
-    unsafe extern "C" fn queue_callback(_arg0: *mut bindings::queue_hw, arg1: *const bindings::queue_data) -> crate::ffi::c_int {
+    unsafe extern "C" fn queue_callback(_arg0: *mut bindings::queue_hw, arg1: *const bindings::queue_data) -> bindings::qstatus_t {
         // SAFETY: The C side passes a valid `queue_data` whose request is valid.
         let (rq, is_last) = unsafe { (&*(*arg1).rq.cast::<QueueReq<T>>(), (*arg1).last) };
         match T::queue(rq, is_last) {
