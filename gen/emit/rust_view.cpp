@@ -304,8 +304,12 @@ class View {
     d.set("methods", methods);
     std::string extra;
     if (!st.extra_impl.empty()) {
-      extra = "\n";
-      for (const auto& l : text::split_lines(st.extra_impl)) extra += (l.empty() ? "" : "    " + l) + "\n";
+      // Hand-written (the spec's escape hatch), one level inside the impl.
+      CodeWriter w(4);
+      w.blank();
+      w.line("");
+      w.code(st.extra_impl);
+      extra = w.str() + "\n";
     }
     d.set("extra_impl", extra);
     if (st.as_ref) {
