@@ -352,6 +352,23 @@ class Lowerer {
       return a;
     }
     a.kind = LoweredArg::Kind::Value;
+    // A C enum the spec wraps reaches the driver as the Rust enum.
+    if (p.type.kind == CType::Kind::Enum && mapped.empty()) {
+      const model::CEnum* ce = p_.c->enumeration(p.type.tag.empty() ? p.type.typedef_name : p.type.tag);
+      for (const auto& e : p_.enums)
+        if (ce && e.c == ce) {
+          a.trait_type = e.spec->rust;
+          if (!in_result) {
+            d_.error(sc.loc, "callback " + cb.field->name + ": the C enum parameter '" + p.name +
+                                 "' becomes `" + e.spec->rust + "`, which needs a callback that returns a Result",
+                     "give the callback a Result convention, or map '" + p.name + "' in 'args'");
+            return a;
+          }
+          a.conv = {Conversion::Kind::TryFrom, ffi, e.spec->rust, ""};
+          a.call = a.name;
+          return a;
+        }
+    }
     a.trait_type = mapped.empty() ? emit::rust_primitive(ffi) : mapped;
     a.conv = plan_conversion(ffi, a.trait_type, in_result,
                              "C passes `" + a.name + "` as `" + p.type.spelling + "` and the trait takes `" +

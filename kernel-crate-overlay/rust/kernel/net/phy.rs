@@ -13,6 +13,247 @@ use core::{marker::PhantomData, ptr::addr_of_mut};
 
 pub mod reg;
 
+/// The interface mode between the MAC and the PHY (`phy_interface_t`).
+///
+/// # Examples
+///
+/// Every variant converts to its C value and back:
+///
+/// ```
+/// use kernel::net::phy::Interface;
+///
+/// for v in [
+///     Interface::Na,
+///     Interface::Internal,
+///     Interface::Mii,
+///     Interface::Gmii,
+///     Interface::Sgmii,
+///     Interface::Tbi,
+///     Interface::Revmii,
+///     Interface::Rmii,
+///     Interface::Revrmii,
+///     Interface::Rgmii,
+///     Interface::RgmiiId,
+///     Interface::RgmiiRxid,
+///     Interface::RgmiiTxid,
+///     Interface::Rtbi,
+///     Interface::Smii,
+///     Interface::Xgmii,
+///     Interface::Xlgmii,
+///     Interface::Moca,
+///     Interface::Psgmii,
+///     Interface::Qsgmii,
+///     Interface::Trgmii,
+///     Interface::Mode100basex,
+///     Interface::Mode1000basex,
+///     Interface::Mode2500basex,
+///     Interface::Mode5gbaser,
+///     Interface::Rxaui,
+///     Interface::Xaui,
+///     Interface::Mode10gbaser,
+///     Interface::Mode25gbaser,
+///     Interface::Usxgmii,
+///     Interface::Mode10gkr,
+///     Interface::Qusgmii,
+///     Interface::Mode1000basekx,
+///     Interface::Mode10gQxgmii,
+/// ] {
+///     let c: kernel::bindings::phy_interface_t = v.into();
+///     assert_eq!(Interface::try_from(c)?, v);
+/// }
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interface {
+    /// Not Applicable - don't touch.
+    #[doc(alias = "PHY_INTERFACE_MODE_NA")]
+    Na,
+    /// No interface, MAC and PHY combined.
+    #[doc(alias = "PHY_INTERFACE_MODE_INTERNAL")]
+    Internal,
+    /// Media-independent interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_MII")]
+    Mii,
+    /// Gigabit media-independent interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_GMII")]
+    Gmii,
+    /// Serial gigabit media-independent interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_SGMII")]
+    Sgmii,
+    /// Ten Bit Interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_TBI")]
+    Tbi,
+    /// Reverse Media Independent Interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_REVMII")]
+    Revmii,
+    /// Reduced Media Independent Interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_RMII")]
+    Rmii,
+    /// Reduced Media Independent Interface in PHY role.
+    #[doc(alias = "PHY_INTERFACE_MODE_REVRMII")]
+    Revrmii,
+    /// Reduced gigabit media-independent interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_RGMII")]
+    Rgmii,
+    /// RGMII with Internal RX+TX delay.
+    #[doc(alias = "PHY_INTERFACE_MODE_RGMII_ID")]
+    RgmiiId,
+    /// RGMII with Internal RX delay.
+    #[doc(alias = "PHY_INTERFACE_MODE_RGMII_RXID")]
+    RgmiiRxid,
+    /// RGMII with Internal RX delay.
+    #[doc(alias = "PHY_INTERFACE_MODE_RGMII_TXID")]
+    RgmiiTxid,
+    /// Reduced TBI.
+    #[doc(alias = "PHY_INTERFACE_MODE_RTBI")]
+    Rtbi,
+    /// Serial MII.
+    #[doc(alias = "PHY_INTERFACE_MODE_SMII")]
+    Smii,
+    /// 10 gigabit media-independent interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_XGMII")]
+    Xgmii,
+    /// 40 gigabit media-independent interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_XLGMII")]
+    Xlgmii,
+    /// Multimedia over Coax.
+    #[doc(alias = "PHY_INTERFACE_MODE_MOCA")]
+    Moca,
+    /// Penta SGMII.
+    #[doc(alias = "PHY_INTERFACE_MODE_PSGMII")]
+    Psgmii,
+    /// Quad SGMII.
+    #[doc(alias = "PHY_INTERFACE_MODE_QSGMII")]
+    Qsgmii,
+    /// Turbo RGMII.
+    #[doc(alias = "PHY_INTERFACE_MODE_TRGMII")]
+    Trgmii,
+    /// 100 BaseX.
+    #[doc(alias = "PHY_INTERFACE_MODE_100BASEX")]
+    Mode100basex,
+    /// 1000 BaseX.
+    #[doc(alias = "PHY_INTERFACE_MODE_1000BASEX")]
+    Mode1000basex,
+    /// 2500 BaseX.
+    #[doc(alias = "PHY_INTERFACE_MODE_2500BASEX")]
+    Mode2500basex,
+    /// 5G BaseR.
+    #[doc(alias = "PHY_INTERFACE_MODE_5GBASER")]
+    Mode5gbaser,
+    /// Reduced XAUI.
+    #[doc(alias = "PHY_INTERFACE_MODE_RXAUI")]
+    Rxaui,
+    /// 10 Gigabit Attachment Unit Interface.
+    #[doc(alias = "PHY_INTERFACE_MODE_XAUI")]
+    Xaui,
+    /// 10G BaseR.
+    #[doc(alias = "PHY_INTERFACE_MODE_10GBASER")]
+    Mode10gbaser,
+    /// 25G BaseR.
+    #[doc(alias = "PHY_INTERFACE_MODE_25GBASER")]
+    Mode25gbaser,
+    /// Universal Serial 10GE MII.
+    #[doc(alias = "PHY_INTERFACE_MODE_USXGMII")]
+    Usxgmii,
+    /// 10GBASE-KR - with Clause 73 AN.
+    #[doc(alias = "PHY_INTERFACE_MODE_10GKR")]
+    Mode10gkr,
+    /// Quad Universal SGMII.
+    #[doc(alias = "PHY_INTERFACE_MODE_QUSGMII")]
+    Qusgmii,
+    /// 1000Base-KX - with Clause 73 AN.
+    #[doc(alias = "PHY_INTERFACE_MODE_1000BASEKX")]
+    Mode1000basekx,
+    /// 10G-QXGMII - 4 ports over 10G USXGMII.
+    #[doc(alias = "PHY_INTERFACE_MODE_10G_QXGMII")]
+    Mode10gQxgmii,
+}
+
+impl TryFrom<bindings::phy_interface_t> for Interface {
+    type Error = Error;
+
+    fn try_from(value: bindings::phy_interface_t) -> Result<Self> {
+        match value {
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_NA => Ok(Self::Na),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_INTERNAL => Ok(Self::Internal),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_MII => Ok(Self::Mii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_GMII => Ok(Self::Gmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_SGMII => Ok(Self::Sgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_TBI => Ok(Self::Tbi),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_REVMII => Ok(Self::Revmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_RMII => Ok(Self::Rmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_REVRMII => Ok(Self::Revrmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII => Ok(Self::Rgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_ID => Ok(Self::RgmiiId),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_RXID => Ok(Self::RgmiiRxid),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_TXID => Ok(Self::RgmiiTxid),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_RTBI => Ok(Self::Rtbi),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_SMII => Ok(Self::Smii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_XGMII => Ok(Self::Xgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_XLGMII => Ok(Self::Xlgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_MOCA => Ok(Self::Moca),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_PSGMII => Ok(Self::Psgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_QSGMII => Ok(Self::Qsgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_TRGMII => Ok(Self::Trgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_100BASEX => Ok(Self::Mode100basex),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEX => Ok(Self::Mode1000basex),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_2500BASEX => Ok(Self::Mode2500basex),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_5GBASER => Ok(Self::Mode5gbaser),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_RXAUI => Ok(Self::Rxaui),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_XAUI => Ok(Self::Xaui),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_10GBASER => Ok(Self::Mode10gbaser),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_25GBASER => Ok(Self::Mode25gbaser),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_USXGMII => Ok(Self::Usxgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_10GKR => Ok(Self::Mode10gkr),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_QUSGMII => Ok(Self::Qusgmii),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEKX => Ok(Self::Mode1000basekx),
+            bindings::phy_interface_t_PHY_INTERFACE_MODE_10G_QXGMII => Ok(Self::Mode10gQxgmii),
+            _ => Err(code::EINVAL),
+        }
+    }
+}
+
+impl From<Interface> for bindings::phy_interface_t {
+    fn from(value: Interface) -> Self {
+        match value {
+            Interface::Na => bindings::phy_interface_t_PHY_INTERFACE_MODE_NA,
+            Interface::Internal => bindings::phy_interface_t_PHY_INTERFACE_MODE_INTERNAL,
+            Interface::Mii => bindings::phy_interface_t_PHY_INTERFACE_MODE_MII,
+            Interface::Gmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_GMII,
+            Interface::Sgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SGMII,
+            Interface::Tbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_TBI,
+            Interface::Revmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVMII,
+            Interface::Rmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RMII,
+            Interface::Revrmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVRMII,
+            Interface::Rgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII,
+            Interface::RgmiiId => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_ID,
+            Interface::RgmiiRxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_RXID,
+            Interface::RgmiiTxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_TXID,
+            Interface::Rtbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_RTBI,
+            Interface::Smii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SMII,
+            Interface::Xgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XGMII,
+            Interface::Xlgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XLGMII,
+            Interface::Moca => bindings::phy_interface_t_PHY_INTERFACE_MODE_MOCA,
+            Interface::Psgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_PSGMII,
+            Interface::Qsgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QSGMII,
+            Interface::Trgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_TRGMII,
+            Interface::Mode100basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_100BASEX,
+            Interface::Mode1000basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEX,
+            Interface::Mode2500basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_2500BASEX,
+            Interface::Mode5gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_5GBASER,
+            Interface::Rxaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_RXAUI,
+            Interface::Xaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_XAUI,
+            Interface::Mode10gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GBASER,
+            Interface::Mode25gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_25GBASER,
+            Interface::Usxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_USXGMII,
+            Interface::Mode10gkr => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GKR,
+            Interface::Qusgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QUSGMII,
+            Interface::Mode1000basekx => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEKX,
+            Interface::Mode10gQxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_10G_QXGMII,
+        }
+    }
+}
+
 /// PHY state machine states (`enum phy_state`).
 ///
 /// # Examples
@@ -1249,6 +1490,7 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `phydev` points at a valid `phy_device` that nothing else uses during the
             // call (the contract of `phy_driver::get_rate_matching`).
             let phydev = unsafe { Device::from_raw(phydev) };
+            let iface = Interface::try_from(iface)?;
             let ret = T::get_rate_matching(phydev, iface)?;
             let ret = crate::ffi::c_int::try_from(ret)?;
             Ok(ret)
@@ -2188,7 +2430,7 @@ pub trait Driver {
     /// is assumed that if a rate matching mode is supported on an interface, then that
     /// interface's rate can be adapted to all slower link speeds supported by the phy. If the
     /// interface is not supported, this should return `RATE_MATCH_NONE`.
-    fn get_rate_matching(_phydev: &mut Device, _iface: bindings::phy_interface_t) -> Result<u32> {
+    fn get_rate_matching(_phydev: &mut Device, _iface: Interface) -> Result<u32> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
