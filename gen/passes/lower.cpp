@@ -369,6 +369,9 @@ class Lowerer {
           return a;
         }
     }
+    // Any other C enum is an integer to Rust: bindgen gives it a type alias
+    // of its underlying integer (`led_brightness` is `c_uint`).
+    if (p.type.kind == CType::Kind::Enum) ffi = (p.type.is_signed ? "i" : "u") + std::to_string(p.type.bits);
     a.trait_type = mapped.empty() ? emit::rust_primitive(ffi) : mapped;
     a.conv = plan_conversion(ffi, a.trait_type, in_result,
                              "C passes `" + a.name + "` as `" + p.type.spelling + "` and the trait takes `" +

@@ -496,7 +496,7 @@ impl phy::Driver for KgenSamplePhy {
     fn led_brightness_set(
         dev: &mut phy::Device,
         index: u8,
-        value: bindings::led_brightness,
+        value: u32,
     ) -> Result {
         callback!("led_brightness_set");
         if index != 0 {

@@ -2606,11 +2606,7 @@ pub trait Driver {
 
     /// Set a PHY LED brightness. Index indicates which of the PHYs led should be set. Value
     /// follows the standard LED class meaning, e.g. LED_OFF, LED_HALF, LED_FULL.
-    fn led_brightness_set(
-        _dev: &mut Device,
-        _index: u8,
-        _value: bindings::led_brightness,
-    ) -> Result {
+    fn led_brightness_set(_dev: &mut Device, _index: u8, _value: u32) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
