@@ -493,11 +493,7 @@ impl phy::Driver for KgenSamplePhy {
         Ok(())
     }
 
-    fn led_brightness_set(
-        dev: &mut phy::Device,
-        index: u8,
-        value: u32,
-    ) -> Result {
+    fn led_brightness_set(dev: &mut phy::Device, index: u8, value: u32) -> Result {
         callback!("led_brightness_set");
         if index != 0 {
             return Err(code::EINVAL);
