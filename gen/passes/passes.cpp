@@ -62,6 +62,17 @@ class Runner {
         d_.error(t.loc, "unknown C struct '" + t.c + "' for type " + t.rust, did_you_mean(m_, tag));
         continue;
       }
+      // owned/pinned are parsed but nothing renders them: an error, not a
+      // silently ignored key.
+      if (t.ownership == spec::Type::Ownership::Owned || t.ownership == spec::Type::Ownership::Pinned)
+        d_.error(t.loc,
+                 "type " + t.rust + ": ownership '" +
+                     (t.ownership == spec::Type::Ownership::Owned ? "owned" : "pinned") +
+                     "' generates nothing (kgen renders no Drop over 'free' and no pinned constructor yet)",
+                 "use 'borrowed' or 'refcounted', or write the type by hand under 'hand_written'");
+      else if (!t.free.empty())
+        d_.error(t.loc, "type " + t.rust + ": 'free' is only for ownership 'owned', which kgen does not render",
+                 "remove 'free'");
       PlannedType pt{&t, r, {}, {}, {}, nullptr, nullptr};
       for (const auto& f : t.fields) {
         auto cf = field_path(*r, f.c, f.loc);

@@ -216,3 +216,11 @@ TEST_CASE("the lower pass records receivers, conversions, locks held and SAFETY 
   CHECK(peek.site.ret.kind == emit::Conversion::Kind::TryFrom);
   CHECK(peek.rust_ret == " -> Result<u8>");
 }
+
+TEST_CASE("ownership owned and pinned generate nothing, so they are errors at the type", "[passes]") {
+  Fixture f;
+  auto e = f.errors("types:\n  - rust: Dev\n    c: struct dev\n    ownership: owned\n    free: dev_reset\n");
+  CHECK(e.find("t.yaml:7:5: error: type Dev: ownership 'owned' generates nothing") != std::string::npos);
+  auto p = f.errors("types:\n  - rust: Dev\n    c: struct dev\n    ownership: pinned\n");
+  CHECK(p.find("ownership 'pinned' generates nothing") != std::string::npos);
+}
