@@ -1,6 +1,8 @@
 #include "emit/rust_types.hpp"
 
 #include <map>
+#include <regex>
+#include <set>
 
 #include "support/text.hpp"
 
@@ -65,7 +67,7 @@ std::optional<IntShape> int_shape(const std::string& r) {
       {"u8", {false, 8}},   {"u16", {false, 16}}, {"u32", {false, 32}}, {"u64", {false, 64}},
       {"i8", {true, 8}},    {"i16", {true, 16}},  {"i32", {true, 32}},  {"i64", {true, 64}},
       {"usize", {false, 64}}, {"isize", {true, 64}},
-      {"crate::ffi::c_char", {true, 8}},   {"crate::ffi::c_schar", {true, 8}},
+      {"crate::ffi::c_char", {false, 8}},  {"crate::ffi::c_schar", {true, 8}},
       {"crate::ffi::c_uchar", {false, 8}}, {"crate::ffi::c_short", {true, 16}},
       {"crate::ffi::c_ushort", {false, 16}}, {"crate::ffi::c_int", {true, 32}},
       {"crate::ffi::c_uint", {false, 32}}, {"crate::ffi::c_long", {true, 64}},
@@ -80,7 +82,7 @@ namespace {
 // The primitive a type name stands for, so that c_int and i32 compare equal.
 std::string primitive(const std::string& r) {
   static const std::map<std::string, std::string> m = {
-      {"crate::ffi::c_char", "i8"},  {"crate::ffi::c_schar", "i8"},  {"crate::ffi::c_uchar", "u8"},
+      {"crate::ffi::c_char", "u8"},  {"crate::ffi::c_schar", "i8"},  {"crate::ffi::c_uchar", "u8"},
       {"crate::ffi::c_short", "i16"}, {"crate::ffi::c_ushort", "u16"}, {"crate::ffi::c_int", "i32"},
       {"crate::ffi::c_uint", "u32"}, {"crate::ffi::c_long", "isize"}, {"crate::ffi::c_ulong", "usize"},
       {"crate::ffi::c_longlong", "i64"}, {"crate::ffi::c_ulonglong", "u64"}};
@@ -88,6 +90,11 @@ std::string primitive(const std::string& r) {
   return it == m.end() ? r : it->second;
 }
 
+}  // namespace
+
+std::string rust_primitive(const std::string& t) { return primitive(t); }
+
+namespace {
 bool is_pointer_sized(const std::string& prim) { return prim == "usize" || prim == "isize"; }
 }  // namespace
 
@@ -103,6 +110,71 @@ std::string convert_int(const std::string& expr, const std::string& from, const 
   if (is_pointer_sized(pf)) lossless = false;
   if (lossless) return to + "::from(" + expr + ")";
   return expr + " as " + to;
+}
+
+std::string macro_const_type(const model::MacroValue& v) {
+  if (!v.is_unsigned && v.value < 0) return v.value >= -2147483648ll ? "i32" : "i64";
+  unsigned long long u = static_cast<unsigned long long>(v.value);
+  return u <= 0xffffffffull ? "u32" : "u64";
+}
+
+bool bindgen_evaluates(const std::string& body) {
+  static const std::regex cast(R"(\(\s*[A-Za-z_][A-Za-z0-9_ ]*\s*\*?\s*\)\s*[A-Za-z0-9_(])");
+  static const std::regex call(R"([A-Za-z_][A-Za-z0-9_]*\s*\()");
+  return body.find("__force") == std::string::npos && !std::regex_search(body, cast) &&
+         !std::regex_search(body, call);
+}
+
+std::string rust_ident(const std::string& n) {
+  static const std::set<std::string> kw = {
+      "as",     "break", "const",    "continue", "crate", "else",    "enum",    "extern", "false",
+      "fn",     "for",   "if",       "impl",     "in",    "let",     "loop",    "match",  "mod",
+      "move",   "mut",   "pub",      "ref",      "return", "self",   "Self",    "static", "struct",
+      "super",  "trait", "true",     "type",     "unsafe", "use",    "where",   "while",  "async",
+      "await",  "dyn",   "abstract", "become",   "box",   "do",      "final",   "macro",  "override",
+      "priv",   "typeof", "unsized", "virtual",  "yield", "try"};
+  return kw.count(n) ? n + "_" : n;
+}
+
+std::string Conversion::apply(const std::string& expr) const {
+  switch (kind) {
+    case Kind::Same: return expr;
+    case Kind::From: return to + "::from(" + expr + ")";
+    case Kind::TryFrom: return to + "::try_from(" + expr + ")?";
+    case Kind::Cast: return expr + " as " + to;
+  }
+  return expr;
+}
+
+std::string Conversion::describe() const {
+  switch (kind) {
+    case Kind::Same: return "same";
+    case Kind::From: return "from " + from + " into " + to;
+    case Kind::TryFrom: return "try_from " + from + " into " + to;
+    case Kind::Cast: return "cast " + from + " as " + to + " (CAST: " + reason + ")";
+  }
+  return "";
+}
+
+Conversion plan_conversion(const std::string& from, const std::string& to, bool in_result,
+                           const std::string& cast_reason) {
+  Conversion c;
+  c.from = from;
+  c.to = to;
+  std::string e = convert_int("x", from, to);
+  if (e == "x") return c;
+  if (e.find(" as ") == std::string::npos) {
+    c.kind = Conversion::Kind::From;
+    return c;
+  }
+  bool ints = int_shape(primitive(from)) && int_shape(primitive(to));
+  if (ints && in_result) {
+    c.kind = Conversion::Kind::TryFrom;
+    return c;
+  }
+  c.kind = Conversion::Kind::Cast;
+  c.reason = cast_reason;
+  return c;
 }
 
 }  // namespace kgen::emit

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "passes/lower.hpp"
 #include "passes/plan.hpp"
 #include "support/text.hpp"
 
@@ -30,6 +31,7 @@ const std::vector<PassInfo>& pass_list() {
       {"conventions", "return conventions (errno, value, ERR_PTR, void, bool) match the C types"},
       {"helpers", "static inline functions the safe layer calls get a rust_helper_*"},
       {"docs", "kernel-doc for every wrapped function and callback"},
+      {"lower", "every rendering decision: receivers, conversions, locks held, conventions, SAFETY reasons"},
   };
   return l;
 }
@@ -60,11 +62,22 @@ class Runner {
         d_.error(t.loc, "unknown C struct '" + t.c + "' for type " + t.rust, did_you_mean(m_, tag));
         continue;
       }
-      PlannedType pt{&t, r, {}, {}};
+      // owned/pinned are parsed but nothing renders them: an error, not a
+      // silently ignored key.
+      if (t.ownership == spec::Type::Ownership::Owned || t.ownership == spec::Type::Ownership::Pinned)
+        d_.error(t.loc,
+                 "type " + t.rust + ": ownership '" +
+                     (t.ownership == spec::Type::Ownership::Owned ? "owned" : "pinned") +
+                     "' generates nothing (kgen renders no Drop over 'free' and no pinned constructor yet)",
+                 "use 'borrowed' or 'refcounted', or write the type by hand under 'hand_written'");
+      else if (!t.free.empty())
+        d_.error(t.loc, "type " + t.rust + ": 'free' is only for ownership 'owned', which kgen does not render",
+                 "remove 'free'");
+      PlannedType pt{&t, r, {}, {}, {}, nullptr, nullptr};
       for (const auto& f : t.fields) {
         auto cf = field_path(*r, f.c, f.loc);
         if (!cf) continue;
-        pt.fields.push_back({&f, cf->type, cf->bit_width >= 0});
+        pt.fields.push_back({&f, cf->type, cf->bit_width >= 0, {}, {}});
       }
       for (const auto& me : t.methods)
         if (auto pm = method(t, tag, me)) pt.methods.push_back(*pm);
@@ -103,7 +116,7 @@ class Runner {
       if (!found) d_.error(a.loc, "function " + me.c + " has no parameter '" + a.name + "'");
     }
     if (fn->variadic) d_.error(me.loc, me.c + " is variadic; variadic functions cannot be wrapped");
-    return PlannedMethod{&me, fn, false, me.returns};
+    return PlannedMethod{&me, fn, false, me.returns, {}};
   }
 
   // A function-like macro called as a method gets a helper whose prototype
@@ -146,46 +159,14 @@ class Runner {
       d_.error(me.loc, "macro " + me.c + ": say what it returns ('returns: errno', 'value u16', 'bool', 'void', ...)");
       return nullptr;
     }
-    switch (me.returns.kind) {
-      case Returns::Kind::Errno:
-      case Returns::Kind::Value: f.ret = *c_type_of_rust("i32"); break;
-      case Returns::Kind::Bool: f.ret = *c_type_of_rust("bool"); break;
-      case Returns::Kind::Void: f.ret.kind = CType::Kind::Void; f.ret.spelling = "void"; break;
-      case Returns::Kind::Plain:
-        if (auto ct = c_type_of_rust(me.returns.type)) {
-          f.ret = *ct;
-          break;
-        }
-        [[fallthrough]];
-      default:
-        d_.error(me.loc, "macro " + me.c + ": this return convention cannot type a helper");
-        return nullptr;
+    auto ret = convention(me.returns.kind).helper_ret(me.returns);
+    if (!ret) {
+      d_.error(me.loc, "macro " + me.c + ": this return convention cannot type a helper");
+      return nullptr;
     }
+    f.ret = *ret;
     p_.synthesized.push_back(std::move(f));
     return &p_.synthesized.back();
-  }
-
-  static std::optional<CType> c_type_of_rust(const std::string& rust) {
-    static const std::map<std::string, std::tuple<const char*, bool, unsigned>> m = {
-        {"u8", {"u8", false, 8}},   {"u16", {"u16", false, 16}}, {"u32", {"u32", false, 32}},
-        {"u64", {"u64", false, 64}}, {"i8", {"s8", true, 8}},    {"i16", {"s16", true, 16}},
-        {"i32", {"s32", true, 32}},  {"i64", {"s64", true, 64}}};
-    CType c;
-    if (rust == "bool") {
-      c.kind = CType::Kind::Bool;
-      c.spelling = "bool";
-      c.builtin = "_Bool";
-      c.bits = 8;
-      return c;
-    }
-    auto it = m.find(rust);
-    if (it == m.end()) return std::nullopt;
-    auto [name, sgn, bits] = it->second;
-    c.kind = CType::Kind::Int;
-    c.spelling = c.typedef_name = name;
-    c.is_signed = sgn;
-    c.bits = bits;
-    return c;
   }
 
   // A pair function (get/put, lock/unlock): takes exactly a pointer to the type.
@@ -228,7 +209,7 @@ class Runner {
 
   void resolve_enums() {
     for (const auto& e : s_.enums) {
-      PlannedEnum pe{&e, nullptr, {}};
+      PlannedEnum pe{&e, nullptr, {}, {}};
       if (!e.from_macros) {
         std::string tag = strip_tag(e.c, "enum");
         pe.c = m_.enumeration(tag);
@@ -324,7 +305,7 @@ class Runner {
         }
         bool hex = mac->body.find("0x") != std::string::npos || mac->body.find("<<") != std::string::npos ||
                    mac->body.find("BIT") != std::string::npos;
-        pg.consts.push_back({c, rust, *mac->value, hex});
+        pg.consts.push_back({c, rust, *mac->value, hex, {}, {}, false});
       };
       for (size_t i = 0; i < g.names.size(); ++i)
         add(g.names[i].first, g.names[i].second, i < g.name_locs.size() ? g.name_locs[i] : g.loc, true);
@@ -411,7 +392,7 @@ class Runner {
       std::vector<std::string> missing, uninit;
       for (const auto& f : r->fields) {
         if (f.type.is_function_pointer()) {
-          PlannedCallback pc{&f};
+          PlannedCallback pc{&f, nullptr, nullptr, {}, {}};
           if (auto w = wired.find(f.name); w != wired.end()) pc.spec = w->second;
           else if (auto e = excluded.find(f.name); e != excluded.end()) pc.excluded = e->second;
           else missing.push_back(f.name);
@@ -473,59 +454,20 @@ class Runner {
       d_.error(s_.module_macro->loc, "module_macro needs a registration");
   }
 
-  // The convention a C return type implies when the spec says nothing.
-  static Returns derive(const CType& t) {
-    Returns r;
-    switch (t.kind) {
-      case CType::Kind::Void: r.kind = Returns::Kind::Void; break;
-      case CType::Kind::Bool: r.kind = Returns::Kind::Bool; break;
-      case CType::Kind::Int:
-        r.kind = t.is_signed ? Returns::Kind::Errno : Returns::Kind::Plain;
-        break;
-      default: r.kind = Returns::Kind::Plain; break;
-    }
-    return r;
-  }
-
   void check_convention(Returns& r, const CType& t, const std::string& what, const Location& loc, bool wur) {
     if (!r.explicit_) {
-      r = derive(t);
+      r = derive_returns(t);
       r.loc = loc;
     }
-    auto bad = [&](const char* need) {
-      d_.error(r.loc.known() ? r.loc : loc,
-               "wrong convention for " + what + ": '" + std::string(need) + "' but C returns '" + t.spelling + "'");
-    };
-    switch (r.kind) {
-      case Returns::Kind::Errno:
-      case Returns::Kind::Value:
-        if (t.kind != CType::Kind::Int || !t.is_signed) bad(r.kind == Returns::Kind::Errno ? "errno" : "value");
-        break;
-      case Returns::Kind::Void:
-        if (t.kind != CType::Kind::Void && wur)
-          d_.error(r.loc.known() ? r.loc : loc, what + " is __must_check (warn_unused_result) but the spec discards its result");
-        break;
-      case Returns::Kind::Bool:
-        if (t.kind != CType::Kind::Bool && t.kind != CType::Kind::Int) bad("bool");
-        break;
-      case Returns::Kind::Enum:
-        if (t.kind != CType::Kind::Enum && t.kind != CType::Kind::Int) bad("enum");
-        else {
-          bool known = false;
-          for (const auto& e : s_.enums) known |= e.rust == r.type;
-          if (!known) d_.error(r.loc, "'enum " + r.type + "' is not an enum of this spec");
-        }
-        break;
-      case Returns::Kind::ErrPtr:
-      case Returns::Kind::NullPtr:
-        if (!t.is_pointer()) bad(r.kind == Returns::Kind::ErrPtr ? "err_ptr" : "null_ptr");
-        break;
-      case Returns::Kind::Plain:
-        break;
-      case Returns::Kind::Status:
-        if (t.kind != CType::Kind::Int && t.kind != CType::Kind::Enum) bad("status");
-        break;
-    }
+    const Convention& c = convention(r.kind);
+    std::string need = c.check(t, wur, s_, r);
+    const Location& at = r.loc.known() ? r.loc : loc;
+    if (need == "must_check")
+      d_.error(at, what + " is __must_check (warn_unused_result) but the spec discards its result");
+    else if (need == "known enum")
+      d_.error(r.loc, "'enum " + r.type + "' is not an enum of this spec");
+    else if (!need.empty())
+      d_.error(at, "wrong convention for " + what + ": '" + need + "' but C returns '" + t.spelling + "'");
   }
 
   void conventions() {
@@ -610,6 +552,8 @@ class Runner {
       }
   }
 
+  void lower() { passes::lower(p_, d_); }
+
   const spec::Spec& s_;
   const model::CModel& m_;
   const DocSources& docs_;
@@ -650,6 +594,7 @@ Plan run_passes(const spec::Spec& s, const model::CModel& m, const DocSources& d
       {"resolve-constants", &Runner::resolve_constants}, {"resolve-ops", &Runner::resolve_ops},
       {"resolve-registration", &Runner::resolve_registration}, {"conventions", &Runner::conventions},
       {"helpers", &Runner::helpers},                   {"docs", &Runner::docs},
+      {"lower", &Runner::lower},
   };
   for (const auto& [name, fn] : order) {
     (r.*fn)();
@@ -659,26 +604,94 @@ Plan run_passes(const spec::Spec& s, const model::CModel& m, const DocSources& d
   return p;
 }
 
+namespace {
+
+const char* arg_kind(LoweredArg::Kind k) {
+  switch (k) {
+    case LoweredArg::Kind::Object: return "object";
+    case LoweredArg::Kind::Guard: return "guard";
+    case LoweredArg::Kind::Ref: return "ref";
+    case LoweredArg::Kind::Value: return "value";
+    case LoweredArg::Kind::Unused: return "unused";
+  }
+  return "";
+}
+
+void dump_method(std::ostringstream& o, const PlannedMethod& m) {
+  o << "  method " << m.spec->rust << " -> " << m.fn->name << (m.needs_helper ? " [helper]" : "")
+    << (m.fn->warn_unused_result ? " [must_check]" : "") << "\n";
+  const auto& l = m.low;
+  if (!l.convention) return;
+  o << "    receiver " << access_name(l.receiver) << (l.lock.empty() ? "" : " (lock of " + l.lock + ")") << "\n";
+  o << "    returns " << l.convention->name() << (l.rust_ret.empty() ? "" : ":" + l.rust_ret.substr(3))
+    << "; value " << l.site.ret.describe() << "\n";
+  for (const auto& p : l.params) o << "    param " << p.name << ": " << p.rust_type << "; " << p.conv.describe() << "\n";
+  o << "    unsafe " << l.site.call << " -- SAFETY: " << l.site.safety << "\n";
+}
+
+}  // namespace
+
 std::string Plan::dump() const {
   std::ostringstream o;
   for (const auto& t : types) {
-    o << "type " << t.spec->rust << " = " << t.spec->c << "\n";
-    for (const auto& f : t.fields) o << "  field " << f.spec->c << ": " << f.type.spelling << (f.bitfield ? " (bitfield)" : "") << "\n";
-    for (const auto& l : t.locks)
+    o << "type " << t.spec->rust << " = " << t.spec->c << (from_raw_types.count(t.spec->rust) ? " [from_raw]" : "")
+      << "\n";
+    for (const auto& f : t.fields) {
+      o << "  field " << f.spec->c << ": " << f.type.spelling << (f.bitfield ? " (bitfield)" : "") << "\n";
+      if (!f.get.rust_type.empty())
+        o << "    get " << f.spec->get << " -> " << f.get.rust_type << "; " << f.get.conv.describe() << "\n";
+      if (!f.set.rust_type.empty())
+        o << "    set " << f.spec->set << "(" << f.set.rust_type << "); " << f.set.conv.describe() << "\n";
+    }
+    for (const auto& l : t.locks) {
       o << "  lock " << l.spec->rust << " = " << l.spec->lock << "/" << l.spec->unlock << " (" << l.methods.size()
         << " guarded methods)\n";
-    for (const auto& m : t.methods)
-      o << "  method " << m.spec->rust << " -> " << m.fn->name << (m.needs_helper ? " [helper]" : "")
-        << (m.fn->warn_unused_result ? " [must_check]" : "") << "\n";
+      for (const auto& m : l.methods) dump_method(o, m);
+    }
+    for (const auto& m : t.methods) dump_method(o, m);
   }
-  for (const auto& e : enums) o << "enum " << e.spec->rust << " (" << e.values.size() << " variants)\n";
-  for (const auto& g : consts) o << "consts " << g.spec->module << " (" << g.consts.size() << ")\n";
+  for (const auto& e : enums)
+    o << "enum " << e.spec->rust << " (" << e.values.size() << " variants" << (e.c_type.empty() ? "" : ", C " + e.c_type)
+      << ")\n";
+  for (const auto& g : consts) {
+    o << "consts " << g.spec->module << " (" << g.consts.size() << ")\n";
+    for (const auto& c : g.consts)
+      if (!c.expr.empty())
+        o << "  " << c.rust << ": " << g.spec->type << " = " << c.expr << (c.literal ? " (literal: bindgen cannot evaluate it)" : "")
+          << "\n";
+  }
   for (const auto& op : ops) {
     o << "ops " << op.spec->trait << " = " << op.spec->c << ": " << op.wired() << "/" << op.callbacks.size()
       << " callbacks wired\n";
-    for (const auto& c : op.callbacks)
-      o << "  " << (c.spec ? "wired    " : "excluded ") << c.field->name << (c.excluded ? " -- " + c.excluded->reason : "") << "\n";
+    for (const auto& c : op.callbacks) {
+      o << "  " << (c.spec ? "wired    " : "excluded ") << c.field->name << (c.excluded ? " -- " + c.excluded->reason : "")
+        << (c.spec && c.spec->internal ? " [internal]" : "") << "\n";
+      const auto& l = c.low;
+      if (!l.convention) continue;
+      o << "    receiver " << access_name(l.receiver) << (l.lock.empty() ? "" : " (C holds the lock of " + l.lock + ")")
+        << "\n";
+      o << "    returns " << l.convention->name() << (l.trait_ret.empty() ? "" : ":" + l.trait_ret.substr(3))
+        << "; value " << l.site.ret.describe() << "\n";
+      for (const auto& a : l.args) {
+        o << "    arg " << a.name << " " << arg_kind(a.kind);
+        if (a.kind != LoweredArg::Kind::Unused) o << " " << access_name(a.access) << " -> " << a.trait_type;
+        if (a.kind == LoweredArg::Kind::Value) o << "; " << a.conv.describe();
+        o << "\n";
+        if (!a.make.empty()) o << "      unsafe " << a.make << " -- SAFETY: " << a.safety << "\n";
+      }
+      if (!l.prelude.empty()) o << "    prelude (hand-written, " << text::split_lines(l.prelude).size() << " lines)\n";
+    }
   }
+  if (registration)
+    o << "registration " << registration->rust << ": " << registration->register_fn << "(" << registration->register_args
+      << ") / " << registration->unregister_fn << "(" << registration->unregister_args << ")"
+      << (registration->unregister_cast.empty() ? "" : " -- CAST: " + registration->unregister_cast) << "\n";
+  if (device_id)
+    o << "device_id " << device_id->rust << " = struct " << device_id->c_tag << " (" << device_id->ctors.size()
+      << " constructors, " << device_id->getters.size() << " getters)\n";
+  if (module_macro)
+    o << "module_macro " << module_macro->name << "! registers [" << module_macro->vtable << "] with "
+      << module_macro->registration << ", table " << module_macro->device_table << "\n";
   for (const auto* h : helpers) o << "helper rust_helper_" << h->name << "\n";
   for (const auto& i : ignored) o << "ignored " << i.what << ": " << i.reason << "\n";
   return o.str();

@@ -5,26 +5,70 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
+#include <tuple>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "emit/rust_types.hpp"
 #include "model/cmodel.hpp"
 #include "model/kerneldoc.hpp"
+#include "passes/convention.hpp"
 #include "spec/spec.hpp"
 
 namespace kgen::passes {
+
+// How Rust code holds the C object it works on.
+enum class Access {
+  Shared,     // `&T`: other code may hold it too
+  Exclusive,  // `&mut T`: nothing else touches it for the duration
+  Guard,      // through a lock guard: the C lock is held
+};
+const char* access_name(Access a);
+
+// A method parameter after lowering: its Rust type and what C gets.
+struct LoweredParam {
+  std::string name;       // Rust name
+  std::string rust_type;  // in the signature
+  std::string pass;       // the expression handed to C
+  emit::Conversion conv;  // Rust value -> C parameter type
+};
+
+// Every decision about a method, made by the `lower` pass.
+struct LoweredMethod {
+  Access receiver = Access::Exclusive;
+  std::string lock;  // guard methods: the C function whose lock is held
+  std::vector<LoweredParam> params;
+  const Convention* convention = nullptr;
+  MethodSite site;        // the C call, its SAFETY reason and the return conversion
+  std::string rust_ret;   // " -> T" or ""
+};
 
 struct PlannedMethod {
   const spec::Method* spec;
   const model::CFunction* fn;
   bool needs_helper = false;  // static inline or macro: a rust_helper_* is generated
   spec::Returns returns;      // effective convention (spec, or derived from the C type)
+  LoweredMethod low;
+};
+
+// A getter or setter after lowering.
+struct LoweredAccessor {
+  std::string rust_type;  // returned (getter) or taken (setter)
+  emit::Conversion conv;  // getter: C field -> `rust_type` or the enum's C type; setter: value -> C
+  // getter: the returned expression of `value` after `conv`; setter: the
+  // expression of `value` that `conv` then turns into the C field type
+  std::string tail;
+  std::string write;      // setter: the statement writing `value`
+  std::string safety;     // why the field access is sound
 };
 
 struct PlannedField {
   const spec::Field* spec;
   model::CType type;  // type of the (last) C field on the path
   bool bitfield = false;
+  LoweredAccessor get, set;
 };
 
 struct PlannedLock {
@@ -48,12 +92,18 @@ struct PlannedEnum {
   const spec::Enum* spec;
   const model::CEnum* c = nullptr;  // null when built from macros
   std::vector<long long> values;    // per variant
+  std::string c_type;  // lower: its C-side Rust type (bindings::x, or u32 for macros)
 };
 
 struct PlannedConst {
   std::string c, rust;
   model::MacroValue value;
   bool hex = false;
+  // lower: the Rust expression of the constant: bindgen's `bindings::X`
+  // (cast to the group's type, with `cast` saying why that is lossless), or
+  // the literal value where bindgen cannot evaluate the macro.
+  std::string expr, cast;
+  bool literal = false;
 };
 
 struct PlannedConstGroup {
@@ -61,11 +111,45 @@ struct PlannedConstGroup {
   std::vector<PlannedConst> consts;
 };
 
+// A C parameter of a callback after lowering: how the trampoline makes the
+// driver's value from it.
+struct LoweredArg {
+  enum class Kind {
+    Object,  // a pointer to a spec type: `&T` / `&mut T`
+    Guard,   // a pointer to a spec type whose lock C holds: the guard
+    Ref,     // a pointer to one plain C value: `&T` / `&mut T`
+    Value,   // an integer or enum, converted
+    Unused,  // not passed to the driver
+  } kind = Kind::Value;
+  std::string name;        // Rust name of the C parameter
+  std::string c_decl;      // `name: *mut bindings::x` in the trampoline
+  Access access = Access::Exclusive;
+  std::string trait_type;  // its type in the trait method
+  std::string make;        // the unsafe expression that makes the Rust value
+  std::string safety;      // why `make` is sound: what is dereferenced, and why it is valid
+  std::string guard, guard_lock;  // Guard: the guard type and the C lock function
+  emit::Conversion conv;   // Value: C -> Rust
+  std::string call;        // what the trait method gets
+};
+
+struct LoweredCallback {
+  Access receiver = Access::Exclusive;
+  std::string lock;  // the C function whose lock C holds during the call, or ""
+  std::vector<LoweredArg> args;  // in C order
+  std::vector<std::pair<std::string, std::string>> trait_params;  // (declaration, argument), in trait order
+  std::string prelude;  // the spec's hand-written Rust, run after the arguments are made
+  const Convention* convention = nullptr;
+  CallbackSite site;    // the call of the trait method and the return conversion
+  std::string c_ret;    // " -> c_int" or ""
+  std::string trait_ret;
+};
+
 struct PlannedCallback {
   const model::CField* field;        // the function-pointer member
   const spec::Callback* spec = nullptr;  // null: excluded
   const spec::Excluded* excluded = nullptr;
   spec::Returns returns;  // effective convention
+  LoweredCallback low;
 };
 
 struct PlannedOps {
@@ -84,6 +168,33 @@ struct Ignored {
   Location loc;
 };
 
+// The registration shape: an array of ops tables registered with one C
+// call and unregistered by Drop (phy's shape).
+struct PlannedRegistration {
+  std::string rust, doc, vtable, c_tag, register_fn, unregister_fn;
+  std::string register_args, unregister_args;  // Rust argument lists
+  std::string unregister_cast;                 // why the count's cast in Drop is lossless
+};
+
+struct PlannedDeviceIdCtor {
+  std::string name, params, doc;
+  std::vector<std::pair<std::string, std::string>> fields;  // C field -> expression
+};
+
+// A device-id entry type and its table.
+struct PlannedDeviceId {
+  std::string rust, c_tag, doc;
+  std::vector<PlannedDeviceIdCtor> ctors;
+  std::vector<std::tuple<std::string, std::string, std::string>> getters;  // name, C field, Rust type
+  std::string driver_trait, driver_const;  // the ops trait's const holding the driver's id
+};
+
+// The module macro: a module that registers drivers and exports a device table.
+struct PlannedModuleMacro {
+  std::string name, device_table, trait, vtable, create, registration, mod_path, id_c_tag;
+  std::vector<std::string> id_zero_fields;  // every field of the id struct, zeroed in the sentinel
+};
+
 struct Plan {
   const spec::Spec* spec = nullptr;
   // C functions kgen made up: the prototypes of helpers for function-like
@@ -97,6 +208,11 @@ struct Plan {
   std::vector<const model::CFunction*> helpers;  // static inlines that need rust_helper_*
   std::map<std::string, model::KernelDoc> docs;  // kernel-doc by function name (headers + doc_sources)
   std::vector<Ignored> ignored;
+  std::optional<PlannedRegistration> registration;
+  std::optional<PlannedDeviceId> device_id;
+  std::optional<PlannedModuleMacro> module_macro;
+  // lower: spec types whose `&mut` callbacks make with from_raw.
+  std::set<std::string> from_raw_types;
   std::vector<Diagnostic> warnings;
   // Text summary, for --dump-after and tests.
   std::string dump() const;

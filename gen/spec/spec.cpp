@@ -412,6 +412,7 @@ class Loader {
       if (s.mode != "replace" && s.mode != "add") d_.error(mo.loc(), "mode must be 'replace' or 'add'");
       s.module_doc = mo.str("doc");
       s.imports = mo.list("imports");
+      s.copyright = mo.list("copyright");
     }
     s.headers = o.list("headers", true);
     s.doc_sources = o.list("doc_sources");

@@ -233,6 +233,7 @@ struct Spec {
   std::string mode = "replace";  // replace | add
   std::string module_doc;
   std::vector<std::string> imports;
+  std::vector<std::string> copyright;  // upstream's copyright lines, kept in the derived file
   std::vector<std::string> headers;
   std::vector<std::string> doc_sources;
   std::string helpers;  // helper file stem: rust/helpers/<helpers>.c

@@ -386,9 +386,9 @@ impl phy::Driver for KgenSamplePhy {
         }
     }
 
-    fn get_rate_matching(_dev: &mut phy::Device, iface: bindings::phy_interface_t) -> Result<u32> {
+    fn get_rate_matching(_dev: &mut phy::Device, iface: phy::Interface) -> Result<u32> {
         callback!("get_rate_matching");
-        if iface == bindings::phy_interface_t_PHY_INTERFACE_MODE_10GBASER {
+        if iface == phy::Interface::Mode10gbaser {
             Ok(uapi::RATE_MATCH_PAUSE)
         } else {
             Ok(uapi::RATE_MATCH_NONE)
@@ -493,11 +493,7 @@ impl phy::Driver for KgenSamplePhy {
         Ok(())
     }
 
-    fn led_brightness_set(
-        dev: &mut phy::Device,
-        index: u8,
-        value: bindings::led_brightness,
-    ) -> Result {
+    fn led_brightness_set(dev: &mut phy::Device, index: u8, value: u32) -> Result {
         callback!("led_brightness_set");
         if index != 0 {
             return Err(code::EINVAL);

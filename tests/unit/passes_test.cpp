@@ -1,7 +1,9 @@
 // The passes: each check of the spec against the C model, on small headers.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 
 #include "driver/generate.hpp"
 #include "frontend/frontend.hpp"
@@ -27,8 +29,15 @@ const char* kSpecHead =
     "kgen: 1\nname: t\nmodule: {rust_path: kernel::t, kernel_file: rust/kernel/t.rs, c_header: include/t.h}\n"
     "headers: [t.h]\nhelpers: t\n";
 
+// A directory of its own for each fixture (tests may run in parallel).
+stdfs::path unique_dir() {
+  std::string tmpl = (stdfs::temp_directory_path() / "kgen-test-passes-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
 struct Fixture {
-  stdfs::path dir = stdfs::temp_directory_path() / "kgen-test-passes";
+  stdfs::path dir = unique_dir();
   model::CModel m;
   Fixture() {
     stdfs::create_directories(dir);
@@ -37,6 +46,10 @@ struct Fixture {
     o.headers = {"t.h"};
     o.flags = {"-I" + dir.string()};
     m = frontend::parse(o);
+  }
+  ~Fixture() {
+    std::error_code ec;
+    stdfs::remove_all(dir, ec);
   }
   std::string errors(const std::string& body) {
     auto s = spec::load_string(std::string(kSpecHead) + body, "t.yaml");
@@ -162,4 +175,52 @@ TEST_CASE("extra_helpers must be static inline functions", "[passes]") {
   auto p = f.plan(s);
   REQUIRE(p.helpers.size() == 1);
   CHECK(p.helpers[0]->name == "dev_peek");
+}
+
+TEST_CASE("the lower pass records receivers, conversions, locks held and SAFETY reasons", "[passes][lower]") {
+  Fixture f;
+  auto s = spec::load_string(
+      std::string(kSpecHead) +
+          "types:\n  - rust: Dev\n    c: struct dev\n"
+          "    fields:\n      - {c: speed, get: speed, set: set_speed, type: u32}\n"
+          "    methods:\n      - {c: dev_peek, rust: peek, args: {reg: u16}, returns: value u8}\n"
+          "      - {c: dev_reset, rust: reset, receiver: \"&self\"}\n"
+          "ops:\n  - c: struct dev_ops\n    trait: Ops\n    vtable: V\n    create: c\n    guarantee: g\n"
+          "    init: {name: x}\n    excluded: {get: buffer}\n"
+          "    callbacks:\n      start: {}\n      stop: {receiver: shared}\n",
+      "t.yaml");
+  std::string dumped;
+  auto p = passes::run_passes(s, f.m, {}, [&](const char* pass, const passes::Plan& pl) {
+    if (std::string(pass) == "lower") dumped = pl.dump();
+  });
+  INFO(dumped);
+  // Methods: receiver, parameter and return conversions, the SAFETY reason.
+  CHECK(dumped.find("    receiver exclusive\n    returns value: Result<u8>; value try_from crate::ffi::c_int into u8") !=
+        std::string::npos);
+  CHECK(dumped.find("param reg: u16; from u16 into crate::ffi::c_int") != std::string::npos);
+  CHECK(dumped.find("unsafe bindings::dev_peek(ptr, crate::ffi::c_int::from(reg)) -- SAFETY: `dev_peek` gets a "
+                    "valid `dev`") != std::string::npos);
+  CHECK(dumped.find("    receiver shared\n    returns errno: Result") != std::string::npos);
+  // A narrowing setter has a cast with its reason.
+  CHECK(dumped.find("set set_speed(u32); cast u32 as crate::ffi::c_int (CAST: `speed` is a C `int`") !=
+        std::string::npos);
+  // Callbacks: how each C parameter becomes the driver's value, and why that is sound.
+  CHECK(dumped.find("arg d object exclusive -> &mut Dev\n      unsafe Dev::from_raw(d) -- SAFETY: `d` points at a "
+                    "valid `dev` that nothing else uses") != std::string::npos);
+  CHECK(dumped.find("arg d object shared -> &Dev\n      unsafe &*d.cast::<Dev>()") != std::string::npos);
+  CHECK(dumped.find("type Dev = struct dev [from_raw]") != std::string::npos);
+  // The lowered method drives the rendering.
+  REQUIRE(p.types.size() == 1);
+  const auto& peek = p.types[0].methods[0].low;
+  CHECK(peek.convention->name() == std::string("value"));
+  CHECK(peek.site.ret.kind == emit::Conversion::Kind::TryFrom);
+  CHECK(peek.rust_ret == " -> Result<u8>");
+}
+
+TEST_CASE("ownership owned and pinned generate nothing, so they are errors at the type", "[passes]") {
+  Fixture f;
+  auto e = f.errors("types:\n  - rust: Dev\n    c: struct dev\n    ownership: owned\n    free: dev_reset\n");
+  CHECK(e.find("t.yaml:7:5: error: type Dev: ownership 'owned' generates nothing") != std::string::npos);
+  auto p = f.errors("types:\n  - rust: Dev\n    c: struct dev\n    ownership: pinned\n");
+  CHECK(p.find("ownership 'pinned' generates nothing") != std::string::npos);
 }

@@ -1,0 +1,551 @@
+#include "passes/lower.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "support/text.hpp"
+
+namespace kgen::passes {
+
+using emit::Conversion;
+using emit::convert_int;
+using emit::ffi_type;
+using emit::plan_conversion;
+using emit::rust_ident;
+using model::CType;
+using spec::Returns;
+
+const char* access_name(Access a) {
+  switch (a) {
+    case Access::Shared: return "shared";
+    case Access::Exclusive: return "exclusive";
+    case Access::Guard: return "lock guard held";
+  }
+  return "";
+}
+
+namespace {
+
+class Lowerer {
+ public:
+  Lowerer(Plan& p, Diagnostics& d) : p_(p), s_(*p.spec), d_(d) {}
+
+  void run() {
+    for (auto& e : p_.enums) e.c_type = enum_c_type(e);
+    for (auto& g : p_.consts)
+      for (auto& c : g.consts) constant(g, c);
+    for (auto& t : p_.types) {
+      for (auto& f : t.fields) field(t, f);
+      for (auto& m : t.methods) method(t, m, nullptr);
+      for (auto& l : t.locks)
+        for (auto& m : l.methods) method(t, m, &l);
+    }
+    for (auto& o : p_.ops)
+      for (auto& cb : o.callbacks)
+        if (cb.spec && !cb.spec->internal) callback(o, cb);
+    shapes();
+  }
+
+ private:
+  const spec::Type* type_by_tag(const std::string& tag) const {
+    for (const auto& t : s_.types)
+      if (t.c == "struct " + tag) return &t;
+    return nullptr;
+  }
+  const PlannedEnum* planned_enum(const std::string& rust) const {
+    for (const auto& e : p_.enums)
+      if (e.spec->rust == rust) return &e;
+    return nullptr;
+  }
+
+  // C-side type of a generated enum: the bindgen enum type, or the type
+  // bindgen gives the macros it is built from.
+  static std::string enum_c_type(const PlannedEnum& e) {
+    if (e.c) return "bindings::" + (e.c->tag.empty() ? e.c->typedef_name : e.c->tag);
+    bool neg = false;
+    unsigned long long maxv = 0;
+    for (long long v : e.values) {
+      if (v < 0) neg = true;
+      else maxv = std::max(maxv, static_cast<unsigned long long>(v));
+    }
+    if (neg) return "i32";
+    return emit::macro_const_type({static_cast<long long>(maxv), true, 32, true});
+  }
+
+  // A typed constant: bindgen's constant where bindgen evaluates the macro,
+  // else the value kgen evaluated.
+  void constant(const PlannedConstGroup& g, PlannedConst& c) {
+    const model::CMacro* mac = p_.c->macro(c.c);
+    const std::string& type = g.spec->type;
+    if (mac && mac->value && emit::bindgen_evaluates(mac->body)) {
+      std::string ct = emit::macro_const_type(*mac->value);
+      c.expr = "bindings::" + c.c;
+      if (emit::convert_int("x", ct, type) != "x") {
+        c.expr += " as " + type;
+        char buf[40];
+        std::snprintf(buf, sizeof buf, c.hex ? "0x%llx" : "%lld", c.value.value);
+        c.cast = "`" + c.c + "` (" + buf + ") fits in `" + type + "`.";
+      }
+      return;
+    }
+    c.literal = true;
+    char buf[40];
+    if (c.hex && c.value.value >= 0)
+      std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(c.value.value));
+    else
+      std::snprintf(buf, sizeof buf, "%lld", c.value.value);
+    c.expr = buf;
+  }
+
+  // A C macro or enum constant, as a Rust expression of type `want`.
+  std::string constant_ref(const std::string& name, const std::string& want, const Location& loc) {
+    if (auto* mac = p_.c->macro(name); mac && mac->value)
+      return convert_int("bindings::" + name, emit::macro_const_type(*mac->value), want);
+    if (auto it = p_.c->enum_of_constant.find(name); it != p_.c->enum_of_constant.end()) {
+      const auto& e = p_.c->enums.at(it->second);
+      std::string n = e.tag.empty() ? e.typedef_name : e.tag;
+      return "bindings::" + (n.empty() ? name : n + "_" + name);
+    }
+    d_.error(loc, "'" + name + "' is neither an integer macro nor an enum constant");
+    return name;
+  }
+
+  // `(*ptr).a.b` for a plain field; for a bitfield, bindgen's accessor
+  // `accessor_prefix` + the last name (`(*ptr).a.set_b`).
+  static std::string field_expr(const PlannedField& f, const std::string& accessor_prefix = "") {
+    const std::string& path = f.spec->c;
+    if (!f.bitfield) return "(*ptr)." + path;
+    auto dot = path.rfind('.');
+    std::string parent = dot == std::string::npos ? "" : path.substr(0, dot + 1);
+    return "(*ptr)." + parent + accessor_prefix + path.substr(dot == std::string::npos ? 0 : dot + 1);
+  }
+
+  static std::string cast_reason(const std::string& what, const model::CType& c, const std::string& rust) {
+    return what + " is a C `" + c.spelling + "` that the API types as `" + rust +
+           "`; out-of-range values wrap, as C's implicit conversion would.";
+  }
+
+  void field(const PlannedType& t, PlannedField& f) {
+    const auto& sf = *f.spec;
+    std::string ffi = ffi_type(f.type);
+    std::string tag = t.record->tag;
+    if (!sf.get.empty()) {
+      auto& g = f.get;
+      g.safety = "By the type invariant `ptr` points at a valid `" + tag + "`, so `" + sf.c + "` is readable.";
+      g.tail = "value";
+      if (sf.as == "bool") {
+        g.rust_type = "bool";
+        g.tail = f.type.kind == CType::Kind::Bool ? "value" : "value != 0";
+      } else if (!sf.equals.empty()) {
+        g.rust_type = "bool";
+        g.tail = "value == " + constant_ref(sf.equals, ffi, sf.loc);
+      } else if (!sf.enum_.empty()) {
+        const auto* pe = planned_enum(sf.enum_);
+        if (!pe) {
+          d_.error(sf.loc, "'enum: " + sf.enum_ + "' is not an enum of this spec");
+        } else if (!pe->spec->unknown.empty()) {
+          g.rust_type = sf.enum_;
+          g.conv = plan_conversion(ffi, pe->c_type, false,
+                                   "`" + sf.c + "` holds a `" + pe->c_type +
+                                       "` value; one that does not fit maps to `" + pe->spec->unknown + "`.");
+          g.tail = sf.enum_ + "::try_from(" + (g.conv.lossy() ? "value" : g.conv.apply("value")) +
+                   ").unwrap_or(" + sf.enum_ + "::" + pe->spec->unknown + ")";
+          if (!g.conv.lossy()) g.conv = {};
+        } else {
+          g.rust_type = "Result<" + sf.enum_ + ">";
+          g.conv = plan_conversion(ffi, pe->c_type, true, "");
+          g.tail = sf.enum_ + "::try_from(" + (g.conv.lossy() ? "value" : g.conv.apply("value")) + ")";
+          if (!g.conv.lossy()) g.conv = {};
+        }
+      } else {
+        g.rust_type = sf.type.empty() ? emit::rust_primitive(ffi) : sf.type;
+        if (!sf.type.empty() && !emit::int_shape(sf.type) && sf.type != ffi)
+          d_.error(sf.loc, "field type '" + sf.type + "' is not an integer type; use 'enum' or 'as'");
+        g.conv = plan_conversion(ffi, g.rust_type, false, cast_reason("`" + sf.c + "`", f.type, g.rust_type));
+        if (!g.conv.lossy()) {
+          g.tail = g.conv.apply("value");
+          g.conv = {};
+        }
+      }
+    }
+    if (!sf.set.empty()) {
+      auto& s = f.set;
+      s.safety = "By the type invariant `ptr` points at a valid `" + tag + "`, and `&mut self` makes writing `" +
+                 sf.c + "` exclusive.";
+      s.rust_type = sf.type.empty() ? emit::rust_primitive(ffi) : sf.type;
+      s.tail = "value";
+      if (!sf.enum_.empty()) {
+        s.rust_type = sf.enum_;
+        if (const auto* pe = planned_enum(sf.enum_)) {
+          // Through the enum's C type; a bindgen enum is the field's type.
+          s.tail = pe->c_type + "::from(value)";
+          if (!text::starts_with(pe->c_type, "bindings::"))
+            s.conv = plan_conversion(pe->c_type, ffi, false,
+                                     "every `" + sf.enum_ + "` value fits the C `" + f.type.spelling + "`.");
+        } else {
+          d_.error(sf.loc, "'enum: " + sf.enum_ + "' is not an enum of this spec");
+        }
+      } else if (sf.as == "bool") {
+        s.rust_type = "bool";
+        if (f.type.kind != CType::Kind::Bool) s.conv = {Conversion::Kind::From, "bool", ffi, ""};
+      } else {
+        s.conv = plan_conversion(s.rust_type, ffi, false, cast_reason("`" + sf.c + "`", f.type, s.rust_type));
+      }
+      s.write = f.bitfield ? field_expr(f, "set_") + "(value)" : field_expr(f) + " = value";
+    }
+  }
+
+  void method(const PlannedType& t, PlannedMethod& m, const PlannedLock* lock) {
+    auto& low = m.low;
+    const auto& sm = *m.spec;
+    low.convention = &convention(m.returns.kind);
+    low.receiver = lock ? Access::Guard : sm.receiver == "&self" ? Access::Shared : Access::Exclusive;
+    if (lock) low.lock = lock->spec->lock;
+    std::vector<std::string> call = {"ptr"};
+    bool in_result = low.convention->method_result();
+    for (size_t i = 1; i < m.fn->params.size(); ++i) {
+      const auto& cp = m.fn->params[i];
+      LoweredParam lp;
+      lp.name = rust_ident(cp.name.empty() ? "arg" + std::to_string(i) : cp.name);
+      std::string ffi = ffi_type(cp.type);
+      for (const auto& a : sm.args)
+        if (a.name == cp.name) lp.rust_type = a.rust_type;
+      if (cp.type.kind == CType::Kind::Pointer) {
+        const spec::Type* st = type_by_tag(cp.type.pointee->tag);
+        if (!st) {
+          d_.error(sm.loc, "parameter '" + cp.name + "' of " + m.fn->name + " (" + cp.type.spelling +
+                               ") has no safe mapping",
+                   "wrap its struct as a spec type, or leave the function to hand-written code");
+          continue;
+        }
+        lp.rust_type = "&" + st->rust;
+        lp.pass = lp.name + ".0.get()";
+      } else {
+        if (lp.rust_type.empty()) lp.rust_type = emit::rust_primitive(ffi);
+        lp.conv = plan_conversion(lp.rust_type, ffi, in_result,
+                                  cast_reason("`" + lp.name + "` of `" + m.fn->name + "`", cp.type, lp.rust_type));
+        lp.pass = lp.conv.lossy() ? lp.name : lp.conv.apply(lp.name);
+      }
+      call.push_back(lp.pass);
+      low.params.push_back(lp);
+    }
+    auto& site = low.site;
+    site.c_fn = m.fn->name;
+    site.call = "bindings::" + m.fn->name + "(" + text::join(call, ", ") + ")";
+    site.c_bool = m.fn->ret.kind == CType::Kind::Bool;
+    std::string what = "`" + m.fn->name + "` gets a valid `" + t.record->tag + "` (the type invariant)";
+    switch (low.receiver) {
+      case Access::Exclusive: site.safety = what + ", and `&mut self` makes the call exclusive."; break;
+      case Access::Shared: site.safety = what + " and needs no exclusive access."; break;
+      case Access::Guard:
+        site.safety = what + ", and the guard holds the lock that `" + low.lock + "` takes.";
+        break;
+    }
+    std::string ffi_ret = ffi_type(m.fn->ret);
+    std::string rt = m.returns.type.empty() ? emit::rust_primitive(ffi_ret) : m.returns.type;
+    site.ret = plan_conversion(ffi_ret, rt, in_result, cast_reason("The value `" + m.fn->name + "` returns", m.fn->ret, rt));
+    if (m.returns.kind == Returns::Kind::ErrPtr || m.returns.kind == Returns::Kind::NullPtr) {
+      const CType& r = m.fn->ret;
+      const spec::Type* target = r.pointee ? type_by_tag(r.pointee->tag) : nullptr;
+      if (!target) {
+        d_.error(sm.loc, m.fn->name + " returns '" + r.spelling + "', which is not a type of this spec",
+                 "err_ptr and null_ptr returns become references to spec types; add the struct under 'types'");
+      } else {
+        site.target = target->rust;
+        site.target_tag = r.pointee->tag;
+        site.counted = target->ownership == spec::Type::Ownership::RefCounted;
+      }
+    }
+    if (!low.convention->for_methods())
+      d_.error(sm.loc, "'" + std::string(low.convention->name()) + "' is a convention of callbacks, not of methods",
+               "use errno or plain");
+    low.rust_ret = low.convention->method_ret(m.returns, site);
+  }
+
+  // The Rust name of a spec type seen from the trait (`Self`) or from the
+  // trampolines (`T`): generic types take the driver type.
+  static std::string type_in(const spec::Type& st, const char* who) {
+    return st.generic.empty() ? st.rust : st.rust + "<" + who + ">";
+  }
+
+  static const spec::ArgMap* trait_param(const spec::Callback& cb, const std::string& c_name) {
+    for (const auto& tp : cb.params)
+      if (tp.name == c_name) return &tp;
+    return nullptr;
+  }
+
+  // Whether `code`, without its `//` comments, mentions the identifier `name`.
+  static bool mentions(const std::string& with_comments, const std::string& name) {
+    std::string code;
+    for (const auto& l : text::split_lines(with_comments)) code += l.substr(0, l.find("//")) + "\n";
+    return text::has_word(code, name);
+  }
+
+  LoweredArg arg(const PlannedOps& o, const PlannedCallback& cb, const model::CParam& p, size_t idx,
+                 const std::string& override_type, bool in_result) {
+    const auto& sc = *cb.spec;
+    LoweredArg a;
+    a.name = rust_ident(p.name.empty() ? "arg" + std::to_string(idx) : p.name);
+    std::string ffi = ffi_type(p.type);
+    a.c_decl = a.name + ": " + ffi;
+    a.call = a.name;
+    std::string mapped = override_type;
+    for (const auto& m : sc.args)
+      if (m.name == p.name) mapped = m.rust_type;
+    std::string contract = "the contract of `" + o.record->tag + "::" + cb.field->name + "`";
+    if (p.type.kind == CType::Kind::Pointer) {
+      const CType& pt = *p.type.pointee;
+      if (const spec::Type* st = type_by_tag(pt.tag); st && pt.kind == CType::Kind::Record) {
+        const spec::Lock* held = nullptr;
+        for (const auto& l : st->locks)
+          if (l.rust == sc.receiver) held = &l;
+        if (held) {
+          a.kind = LoweredArg::Kind::Guard;
+          a.access = Access::Guard;
+          a.guard = held->rust;
+          a.guard_lock = held->lock;
+          a.trait_type = "&mut " + held->rust + "<'_>";
+          a.make = st->rust + "::from_raw(" + a.name + ")";
+          a.safety = "`" + a.name + "` points at a valid `" + pt.tag + "` for the call, and C holds the lock that `" +
+                     held->lock + "` takes, so nothing else uses it (" + contract + ").";
+          a.call = "&mut " + a.name;
+          p_.from_raw_types.insert(st->rust);
+          return a;
+        }
+        a.kind = LoweredArg::Kind::Object;
+        bool shared = override_type.empty() ? sc.receiver == "shared" : !text::starts_with(override_type, "&mut ");
+        a.access = shared ? Access::Shared : Access::Exclusive;
+        a.trait_type = "&" + std::string(shared ? "" : "mut ") + type_in(*st, "Self");
+        if (shared) {
+          a.make = "&*" + a.name + ".cast::<" + type_in(*st, "T") + ">()";
+          a.safety = "`" + a.name + "` points at a valid `" + pt.tag + "` for the call (" + contract + "); `" +
+                     st->rust + "` is a transparent wrapper of it, and only a shared reference is made.";
+        } else {
+          a.make = (st->generic.empty() ? type_in(*st, "T") : "<" + type_in(*st, "T") + ">") + "::from_raw(" +
+                   a.name + ")";
+          a.safety = "`" + a.name + "` points at a valid `" + pt.tag + "` that nothing else uses during the call (" +
+                     contract + ").";
+          p_.from_raw_types.insert(st->rust);
+        }
+        return a;
+      }
+      a.kind = LoweredArg::Kind::Ref;
+      a.access = pt.is_const ? Access::Shared : Access::Exclusive;
+      std::string want = pt.is_const ? "&" : "&mut ";
+      if (pt.kind == CType::Kind::Record) {
+        a.trait_type = want + ffi_type(pt);
+      } else if (!mapped.empty() && text::starts_with(mapped, "&")) {
+        std::string ref = text::starts_with(mapped, "&mut ") ? "&mut " : "&";
+        a.trait_type = ref + emit::rust_primitive(text::trim(mapped.substr(ref.size())));
+      } else {
+        d_.error(sc.loc, "callback " + cb.field->name + ": parameter '" + p.name + "' (" + p.type.spelling +
+                             ") has no safe mapping",
+                 "if it points at one value, map it in 'args' (e.g. " + p.name + ": \"&mut " +
+                     (pt.kind == CType::Kind::Bool ? "bool" : ffi_type(pt)) +
+                     "\"); if it is a buffer, exclude the callback with a reason");
+        a.trait_type = "()";
+      }
+      std::string pointee = pt.kind == CType::Kind::Record ? "struct " + pt.tag : pt.spelling;
+      a.make = (pt.is_const ? "&*" : "&mut *") + a.name;
+      a.safety = "C passes a `" + a.name + "` that points at a valid `" + pointee + "` for the call" +
+                 (pt.is_const ? "" : ", which this call alone uses") + " (" + contract + ").";
+      return a;
+    }
+    a.kind = LoweredArg::Kind::Value;
+    // A C enum the spec wraps reaches the driver as the Rust enum.
+    if (p.type.kind == CType::Kind::Enum && mapped.empty()) {
+      const model::CEnum* ce = p_.c->enumeration(p.type.tag.empty() ? p.type.typedef_name : p.type.tag);
+      for (const auto& e : p_.enums)
+        if (ce && e.c == ce) {
+          a.trait_type = e.spec->rust;
+          if (!in_result) {
+            d_.error(sc.loc, "callback " + cb.field->name + ": the C enum parameter '" + p.name +
+                                 "' becomes `" + e.spec->rust + "`, which needs a callback that returns a Result",
+                     "give the callback a Result convention, or map '" + p.name + "' in 'args'");
+            return a;
+          }
+          a.conv = {Conversion::Kind::TryFrom, ffi, e.spec->rust, ""};
+          a.call = a.name;
+          return a;
+        }
+    }
+    // Any other C enum is an integer to Rust: bindgen gives it a type alias
+    // of its underlying integer (`led_brightness` is `c_uint`).
+    if (p.type.kind == CType::Kind::Enum) ffi = (p.type.is_signed ? "i" : "u") + std::to_string(p.type.bits);
+    a.trait_type = mapped.empty() ? emit::rust_primitive(ffi) : mapped;
+    a.conv = plan_conversion(ffi, a.trait_type, in_result,
+                             "C passes `" + a.name + "` as `" + p.type.spelling + "` and the trait takes `" +
+                                 a.trait_type + "`, as upstream's API; out-of-range values wrap.");
+    a.call = a.conv.lossy() ? a.name : a.conv.apply(a.name);
+    return a;
+  }
+
+  void callback(const PlannedOps& o, PlannedCallback& cb) {
+    auto& low = cb.low;
+    const auto& sc = *cb.spec;
+    const auto& fp = *cb.field->type.pointee;
+    low.convention = &convention(cb.returns.kind);
+    if (!low.convention->for_callbacks())
+      d_.error(sc.loc, "return convention of callback " + cb.field->name + " is not supported",
+               "use errno, value, void, bool, plain, enum or status");
+    bool in_result = low.convention->callback_result();
+    low.receiver = sc.receiver == "mut" ? Access::Exclusive : sc.receiver == "shared" ? Access::Shared : Access::Guard;
+    for (const auto& t : s_.types)
+      for (const auto& l : t.locks)
+        if (l.rust == sc.receiver) low.lock = l.lock;
+    low.prelude = text::trim(sc.prelude);
+    if (!sc.has_params) {
+      for (size_t i = 0; i < fp.params.size(); ++i) {
+        auto a = arg(o, cb, fp.params[i], i, "", in_result);
+        std::string decl = (a.kind == LoweredArg::Kind::Unused ? "" : "_" + a.name + ": " + a.trait_type);
+        low.trait_params.push_back({decl, a.call});
+        low.args.push_back(a);
+      }
+    } else {
+      // The trait's parameters are the spec's: C parameters by name, or
+      // variables of the prelude; the other C parameters are not passed on.
+      std::map<std::string, size_t> converted;
+      for (size_t i = 0; i < fp.params.size(); ++i) {
+        const auto& p = fp.params[i];
+        const spec::ArgMap* tp = trait_param(sc, p.name);
+        if (!tp) {
+          LoweredArg a;
+          a.kind = LoweredArg::Kind::Unused;
+          a.name = rust_ident(p.name.empty() ? "arg" + std::to_string(i) : p.name);
+          a.c_decl = (mentions(sc.prelude, a.name) ? a.name : "_" + a.name) + ": " + ffi_type(p.type);
+          low.args.push_back(a);
+          continue;
+        }
+        converted[p.name] = low.args.size();
+        low.args.push_back(arg(o, cb, p, i, tp->rust_type, in_result));
+      }
+      for (const auto& tp : sc.params) {
+        if (auto it = converted.find(tp.name); it != converted.end()) {
+          const auto& a = low.args[it->second];
+          low.trait_params.push_back({"_" + a.name + ": " + a.trait_type, a.call});
+        } else {
+          low.trait_params.push_back({"_" + tp.name + ": " + tp.rust_type, tp.name});
+        }
+      }
+    }
+    std::vector<std::string> call;
+    for (const auto& [decl, c] : low.trait_params) call.push_back(c);
+    const CType& cret = *fp.ret;
+    std::string ffi_ret = ffi_type(cret);
+    // A kernel typedef keeps its name (`bindings::blk_status_t`, not `c_uchar`).
+    std::string c_ret = ffi_ret;
+    if (cret.kind == CType::Kind::Int && !cret.typedef_name.empty() && text::starts_with(ffi_ret, "crate::ffi::"))
+      c_ret = "bindings::" + cret.typedef_name;
+    low.c_ret = cret.kind == CType::Kind::Void ? "" : " -> " + c_ret;
+    auto& site = low.site;
+    site.invoke = "T::" + cb.field->name + "(" + text::join(call, ", ") + ")";
+    site.ffi_ret = ffi_ret;
+    site.c_bool = cret.kind == CType::Kind::Bool;
+    site.status_ok = o.spec->status_ok;
+    site.status_err = o.spec->status_err;
+    const auto& r = cb.returns;
+    std::string ret_reason = "`" + cb.field->name + "` returns a C `" + cret.spelling + "`; the trait's `" +
+                             r.type + "` converts as C's implicit conversion would.";
+    switch (r.kind) {
+      case Returns::Kind::Value: site.ret = plan_conversion(r.type, ffi_ret, true, ""); break;
+      case Returns::Kind::Plain: {
+        std::string rt = r.type.empty() ? emit::rust_primitive(ffi_ret) : r.type;
+        site.ret = plan_conversion(rt, ffi_ret, false, ret_reason);
+        site.ret.from = rt;
+        break;
+      }
+      case Returns::Kind::Enum: {
+        const auto* pe = planned_enum(r.type);
+        site.enum_c = pe ? pe->c_type : ffi_ret;
+        // A bindgen enum and its typedef are one type.
+        if (cret.kind == CType::Kind::Enum && site.enum_c == "bindings::" + cret.tag) site.ret = {};
+        else site.ret = plan_conversion(site.enum_c, ffi_ret, false,
+                                        "every `" + r.type + "` value is a valid `" + cret.spelling + "`.");
+        break;
+      }
+      default: break;
+    }
+    low.trait_ret = low.convention->callback_ret(r, site);
+  }
+
+  // Registration, device ids and the module macro, from the spec and the C
+  // model (resolve-registration checked that the names exist).
+  void shapes() {
+    std::string tag0 = p_.ops.empty() ? "" : p_.ops[0].record->tag;
+    if (const auto& r = s_.registration) {
+      PlannedRegistration x;
+      x.rust = r->rust;
+      x.doc = r->doc.empty() ? "Registers drivers with the C side for as long as it lives." : r->doc;
+      x.vtable = s_.ops.at(0).vtable;
+      x.c_tag = tag0;
+      x.register_fn = r->register_fn;
+      x.unregister_fn = r->unregister_fn;
+      auto args = [&](const std::vector<std::string>& v, bool in_drop) {
+        std::vector<std::string> out;
+        std::string base = in_drop ? "self.drivers" : "drivers";
+        for (const auto& a : v) {
+          if (a == "vtables") out.push_back(base + "[0].0.get()");
+          else if (a == "count") {
+            out.push_back(in_drop ? base + ".len() as i32" : base + ".len().try_into()?");
+            if (in_drop) x.unregister_cast = "`register` checked that the number of drivers fits in an `i32`.";
+          } else out.push_back("module.0");
+        }
+        return text::join(out, ", ");
+      };
+      x.register_args = args(r->register_args, false);
+      x.unregister_args = args(r->unregister_args, true);
+      p_.registration = x;
+    }
+    if (const auto& di = s_.device_id) {
+      PlannedDeviceId x;
+      x.c_tag = text::split(di->c, ' ').back();
+      x.rust = di->rust;
+      x.doc = di->doc.empty() ? "An entry of a C `struct " + x.c_tag + "` device table." : di->doc;
+      for (const auto& c : di->ctors) {
+        PlannedDeviceIdCtor k;
+        k.name = c.name;
+        std::vector<std::string> ps;
+        for (const auto& [n, t] : c.params) ps.push_back(n + ": " + t);
+        k.params = text::join(ps, ", ");
+        k.fields = c.fields;
+        k.doc = c.doc.empty() ? "Creates a device id." : c.doc;
+        x.ctors.push_back(k);
+      }
+      const model::CRecord* rec = p_.c->record(x.c_tag);
+      for (const auto& [g, f] : di->getters) {
+        const model::CField* cf = rec ? rec->field(f) : nullptr;
+        x.getters.emplace_back(g, f, cf ? emit::rust_primitive(ffi_type(cf->type)) : "u32");
+      }
+      if (!di->driver_const.empty() && !s_.ops.empty()) {
+        x.driver_trait = s_.ops[0].trait;
+        x.driver_const = di->driver_const;
+      }
+      p_.device_id = x;
+    }
+    if (const auto& m = s_.module_macro) {
+      PlannedModuleMacro x;
+      x.name = m->name;
+      x.device_table = m->device_table;
+      x.trait = s_.ops.at(0).trait;
+      x.vtable = s_.ops.at(0).vtable;
+      x.create = s_.ops.at(0).create;
+      x.registration = s_.registration->rust;
+      x.mod_path = s_.rust_path;
+      if (text::starts_with(x.mod_path, "kernel::")) x.mod_path = x.mod_path.substr(8);
+      x.id_c_tag = s_.device_id ? text::split(s_.device_id->c, ' ').back() : "";
+      if (const model::CRecord* rec = p_.c->record(x.id_c_tag))
+        for (const auto& f : rec->fields) x.id_zero_fields.push_back(f.name);
+      p_.module_macro = x;
+    }
+  }
+
+  Plan& p_;
+  const spec::Spec& s_;
+  Diagnostics& d_;
+};
+
+}  // namespace
+
+void lower(Plan& p, Diagnostics& d) { Lowerer(p, d).run(); }
+
+}  // namespace kgen::passes
