@@ -1,6 +1,8 @@
 #!/bin/bash
-# qemu-tests/run.sh: the QEMU runtime proof of kgen's generated net/phy API
-# (issue 3). One command, as root, from a fresh Debian 12 machine:
+# qemu-tests/run.sh: the QEMU runtime proof of kgen's generated modules
+# (kernel::net::phy and kernel::block::mq, with upstream's ax88796b_rust,
+# qt2025 and rnull on top). One command, as root, from a fresh Debian 12
+# machine:
 #
 #     bash qemu-tests/run.sh
 #
@@ -16,7 +18,8 @@
 #                  bzImage + in-tree modules
 #                  (incremental: a changed overlay rebuilds only the Rust
 #                  kernel crate, what depends on it, and the link)
-#   samples        qemu-tests/samples/ (rust_phy_sample.ko, kgen_mdio_emul.ko)
+#   samples        qemu-tests/samples/ (rust_phy_sample.ko, kgen_mdio_emul.ko,
+#                  rust_blk_sample.ko)
 #                  built out of tree in $WORK/samples (sources copied with
 #                  their timestamps, so unchanged sources rebuild nothing)
 #   initramfs      busybox (static, from the root) + qemu-tests/initramfs/init +

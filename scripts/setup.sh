@@ -20,10 +20,14 @@ HOST_PACKAGES=(
     debootstrap xz-utils rsync
 )
 
+# A failed build fails the step, even when an older build/kgen is still there.
 build_kgen() {
-    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build build -j"$(nproc)" 2>&1 | grep -Ev '^\[ *[0-9]+%\]|^-- ' || true
-    [[ -x build/kgen ]] || die "kgen did not build"
+    local rc=0
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || die "cmake could not configure build/"
+    cmake --build build -j"$(nproc)" >build/build.log 2>&1 || rc=$?
+    grep -Ev '^\[ *[0-9]+%\]|^-- ' build/build.log >&2 || true
+    ((rc == 0)) || die "kgen did not build (cmake --build exited $rc)"
+    [[ -x build/kgen ]] || die "kgen did not build: no build/kgen"
 }
 
 # One invocation for every spec: specs that share headers share the parse.

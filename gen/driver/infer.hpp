@@ -22,4 +22,22 @@ struct InferResult {
 
 InferResult infer(const InferOptions& opts);
 
+// `kgen infer --all`: every header below the tree's include/ (or below the
+// -I directories of a tree-less run) in one tolerant parse, a draft per ops
+// struct and summary.txt, written to out_dir as a whole (a fresh directory
+// renamed into place; an earlier --all output there is replaced, any other
+// non-empty directory is refused).
+struct InferAllOptions {
+  std::string kernel_dir;
+  std::vector<std::string> include_dirs;  // tree-less runs (tests): absolute or relative -I directories
+  std::string out_dir;
+};
+
+struct InferAllReport {
+  size_t headers = 0, parse_errors = 0, drafts = 0, skipped = 0;
+  std::string summary;  // also in out_dir/summary.txt
+};
+
+InferAllReport infer_all(const InferAllOptions& opts);
+
 }  // namespace kgen::driver

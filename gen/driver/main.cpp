@@ -126,10 +126,25 @@ int cmd_infer(int argc, char** argv) {
       cxxopts::value<std::vector<std::string>>())(
       "o,output", "write the draft here (default: stdout)", cxxopts::value<std::string>()->default_value(""))(
       "score", "measure the draft against this hand-written spec (precision, recall)",
-      cxxopts::value<std::string>()->default_value(""))("h,help", "this help");
+      cxxopts::value<std::string>()->default_value(""))(
+      "all", "draft every ops struct of the tree's include/ into the directory -o, with summary.txt")(
+      "h,help", "this help");
   auto r = o.parse(argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
+    return 0;
+  }
+  if (r.count("all")) {
+    if (!r["header"].as<std::string>().empty() || !r["ops"].as<std::string>().empty() ||
+        !r["score"].as<std::string>().empty() || r.count("doc-source"))
+      throw kgen::Error("kgen infer: error: --all drafts every ops struct; it takes no --header, --ops, --score or --doc-source");
+    kgen::driver::InferAllOptions a;
+    a.kernel_dir = r["kernel"].as<std::string>();
+    if (r.count("include")) a.include_dirs = r["include"].as<std::vector<std::string>>();
+    a.out_dir = r["output"].as<std::string>();
+    auto rep = kgen::driver::infer_all(a);
+    std::cout << rep.summary;
+    std::cout << "wrote " << rep.drafts << " drafts and summary.txt to " << a.out_dir << "\n";
     return 0;
   }
   kgen::driver::InferOptions i;

@@ -481,12 +481,14 @@ void annotate_conditions(model::CModel& m, const std::filesystem::path& base) {
 
 }  // namespace
 
-model::CModel parse(const ParseOptions& opts) {
+model::CModel parse(const ParseOptions& opts, std::vector<Diagnostic>* tolerated) {
   clang::Index index;
   std::string main = input_path(opts);
   clang::TranslationUnit tu(index, main, clang_args(opts), {{main, input_file_text(opts)}}, parse_options());
   auto errs = tu.errors();
-  if (!errs.empty()) {
+  if (tolerated) {
+    for (auto& e : errs) tolerated->push_back({Diagnostic::Level::Error, e.loc, e.message, ""});
+  } else if (!errs.empty()) {
     Diagnostics d;
     for (auto& e : errs)
       d.error(e.loc, "header does not parse: " + e.message,

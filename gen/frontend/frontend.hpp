@@ -17,8 +17,11 @@ struct ParseOptions {
 };
 
 // Parses the headers. A header that does not parse is an error with its
-// location: every parse error is reported and Error is thrown.
-model::CModel parse(const ParseOptions& opts);
+// location: every parse error is reported and Error is thrown. With
+// `tolerated`, parse errors are appended there instead and the model holds
+// whatever did parse (`kgen infer --all`, over headers that were never meant
+// to be included together).
+model::CModel parse(const ParseOptions& opts, std::vector<Diagnostic>* tolerated = nullptr);
 
 // Evaluates the object-like macros `names` as integer constant expressions in
 // a second parse (the preprocessor alone cannot: BIT(3), (1 << 4) | FOO, ...).

@@ -47,7 +47,8 @@ Returns returns_of(const CType& ret, const model::KernelDoc* doc, const std::str
   Returns r;
   std::string text = doc ? (doc->returns.empty() ? doc_text(*doc) : doc->returns) : member_doc;
   std::string summary = doc ? doc->summary : member_doc;
-  std::string quoted = text::trim(text).substr(0, 80);
+  // Quoted in a one-line YAML comment: no line breaks.
+  std::string quoted = std::regex_replace(text::trim(text), std::regex("\\s+"), " ").substr(0, 80);
   std::string from = text::trim(text).empty() ? "" : " (kernel-doc: \"" + quoted + "\")";
   switch (ret.kind) {
     case CType::Kind::Void: r = {"void", "", "returns void"}; return r;
@@ -611,8 +612,10 @@ std::string render_yaml(const Draft& d) {
       s += "    init:\n";
       for (const auto& m : o.data_members) s += "      " + m + ": zeroed\n";
     }
-    bool any_excluded = false;
-    s += "    callbacks:\n";
+    bool any_excluded = false, any_wired = false;
+    for (const auto& cb : o.callbacks) any_wired |= cb.excluded.empty();
+    // Every callback excluded: an empty map, which the loader reads as such.
+    s += any_wired ? "    callbacks:\n" : "    callbacks: {}\n";
     for (const auto& cb : o.callbacks) {
       if (!cb.excluded.empty()) {
         any_excluded = true;
@@ -621,7 +624,7 @@ std::string render_yaml(const Draft& d) {
       std::string ret = returns_yaml(cb.returns);
       bool dflt = cb.returns.kind == "errno" || cb.returns.kind == "void";
       s += "      " + cb.name + ": " + (dflt || ret.empty() ? "{}" : "{returns: " + q(ret) + "}") + "  # " +
-           cb.returns.why + "\n";
+           text::replace_all(cb.returns.why, "\n", " ") + "\n";
     }
     if (any_excluded) {
       s += "    excluded:\n";

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "tmpdir.hpp"
 #include "driver/check.hpp"
 #include "driver/generate.hpp"
 #include "support/fs.hpp"
@@ -23,7 +24,7 @@ TEST_CASE("drift reports match tests/drift/*/expected.txt", "[drift][golden]") {
     if (!stdfs::exists(c.path() / "spec.yaml")) continue;
     ++cases;
     SECTION(c.path().filename().string()) {
-      stdfs::path tmp = stdfs::temp_directory_path() / ("kgen-drift-" + c.path().filename().string());
+      stdfs::path tmp = test::tmp_dir("drift-" + c.path().filename().string());
       stdfs::remove_all(tmp);
       stdfs::create_directories(tmp);
       stdfs::copy_file(c.path() / "spec.yaml", tmp / "spec.yaml");

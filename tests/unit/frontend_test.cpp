@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "tmpdir.hpp"
 #include "frontend/frontend.hpp"
 #include "passes/plan.hpp"
 #include "support/fs.hpp"
@@ -10,7 +11,7 @@ using namespace kgen;
 namespace stdfs = std::filesystem;
 
 static model::CModel parse_text(const std::string& header, frontend::ParseOptions* out_opts = nullptr) {
-  auto dir = stdfs::temp_directory_path() / "kgen-test-frontend";
+  auto dir = test::tmp_dir("frontend");
   stdfs::create_directories(dir);
   fs::write_if_changed(dir / "t.h", header);
   frontend::ParseOptions o;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "tmpdir.hpp"
 #include "frontend/frontend.hpp"
 #include "infer/infer.hpp"
 #include "spec/spec.hpp"
@@ -89,7 +90,7 @@ struct knob_ops {
 )";
 
 model::CModel parse() {
-  auto dir = stdfs::temp_directory_path() / "kgen-test-infer";
+  auto dir = test::tmp_dir("infer");
   stdfs::create_directories(dir / "linux");
   fs::write_if_changed(dir / "cleanup.h", kCleanup);
   fs::write_if_changed(dir / "linux" / "knob.h", kHeader);

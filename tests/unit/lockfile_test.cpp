@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "tmpdir.hpp"
 #include "drift/check.hpp"
 #include "drift/lockfile.hpp"
 #include "driver/kernel_tree.hpp"
@@ -71,7 +72,7 @@ struct Parsed {
 };
 
 Parsed parse(const std::string& header) {
-  auto dir = stdfs::temp_directory_path() / "kgen-test-lockfile";
+  auto dir = test::tmp_dir("lockfile");
   stdfs::create_directories(dir);
   fs::write_if_changed(dir / "thing.h", header);
   frontend::ParseOptions o;
@@ -222,7 +223,7 @@ TEST_CASE("a tree without Rust gives bindgen's flags from a C command", "[drift]
 }
 
 TEST_CASE("what hand-written code calls is locked; a changed excluded callback is a warning", "[drift]") {
-  auto dir = stdfs::temp_directory_path() / "kgen-test-lockfile-hw";
+  auto dir = test::tmp_dir("lockfile-hw");
   stdfs::create_directories(dir);
   const std::string header = std::string(kHeader) + "int thing_raw(struct thing *t);\n";
   fs::write_if_changed(dir / "hw.rs", "fn f(p: *mut bindings::thing) { unsafe { bindings::thing_raw(p) }; }\n");

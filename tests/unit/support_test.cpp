@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "tmpdir.hpp"
 #include "support/diag.hpp"
 #include "support/fs.hpp"
 #include "support/text.hpp"
@@ -23,7 +24,7 @@ TEST_CASE("text helpers", "[support]") {
 }
 
 TEST_CASE("write_if_changed leaves unchanged files alone", "[support]") {
-  auto p = std::filesystem::temp_directory_path() / "kgen-test-wic" / "f.txt";
+  auto p = test::tmp_dir("wic") / "f.txt";
   std::filesystem::remove_all(p.parent_path());
   CHECK(fs::write_if_changed(p, "one"));
   auto t0 = std::filesystem::last_write_time(p);
