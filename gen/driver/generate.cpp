@@ -62,9 +62,19 @@ std::string format_rust(const std::string& program, const std::string& code, con
   auto argv = text::split(program, ' ');
   argv.insert(argv.end(), {"--edition", "2021", "--emit", "stdout"});
   auto r = process::run(argv, "", code);
+  std::string who = "rustfmt ('" + argv[0] + "')";
+  if (r.status == 127)
+    throw Error(what + ": error: cannot run " + who + ": " + text::trim(r.err) +
+                "\n  hint: pass --rustfmt with a rustfmt program, or --rustfmt '' not to format");
   if (r.status != 0)
-    throw Error(what + ": error: rustfmt failed (status " + std::to_string(r.status) + "):\n" + r.err +
+    throw Error(what + ": error: " + who + " " + process::describe_failure(r, code.size()) + ":\n" + r.err +
                 "\n  hint: this is a kgen bug if the spec's hand-written Rust is valid; run with --rustfmt '' to see the raw output");
+  if (r.input_errno)
+    throw Error(what + ": error: " + who + " " + process::describe_failure(r, code.size()) +
+                "\n  hint: a formatter must read the whole module on stdin and print it on stdout");
+  if (text::trim(r.out).empty())
+    throw Error(what + ": error: " + who + " printed nothing for a module of " + std::to_string(code.size()) +
+                " bytes\n  hint: a formatter must print the formatted module on stdout (--emit stdout)");
   return r.out;
 }
 
@@ -73,6 +83,66 @@ struct Job {
   std::string spec_path, spec_text;
   spec::Spec spec;
   std::string cache_key;
+};
+
+// Where `key` is first set in the spec (file:line:column), for messages about
+// values that have no location of their own.
+std::string where(const Job& j, const std::string& key) {
+  auto lines = text::split_lines(j.spec_text);
+  for (size_t i = 0; i < lines.size(); ++i)
+    for (size_t pos = lines[i].find(key + ":"); pos != std::string::npos; pos = lines[i].find(key + ":", pos + 1))
+      if (pos == 0 || std::string(" \t{,-").find(lines[i][pos - 1]) != std::string::npos)
+        return j.spec_path + ":" + std::to_string(i + 1) + ":" + std::to_string(pos + 1);
+  return j.spec_path;
+}
+
+// The values a spec joins onto output paths must keep them where they belong
+// (the loader checks them too; this is the check at the point of writing).
+void check_output_names(const Job& j) {
+  const spec::Spec& s = j.spec;
+  std::vector<std::string> errs;
+  auto bad = [&](const std::string& at, const std::string& key, const std::string& value, const std::string& why) {
+    errs.push_back(at + ": error: " + key + " '" + text::replace_all(value, "\n", "\\n") + "' cannot be used in an output path: " +
+                   why + "\n  hint: use a plain relative path under rust/ (or a plain name), without '..'");
+  };
+  auto plain_name = [](const std::string& v) -> std::string {
+    if (auto why = fs::bad_relative_path(v); !why.empty()) return why;
+    if (v.find('/') != std::string::npos) return "it contains '/'";
+    return "";
+  };
+  if (auto why = plain_name(s.name); !why.empty()) bad(where(j, "name"), "name", s.name, why);
+  if (auto why = fs::bad_relative_path(s.kernel_file); !why.empty())
+    bad(where(j, "kernel_file"), "module.kernel_file", s.kernel_file, why);
+  if (!s.helpers.empty())
+    if (auto why = plain_name(s.helpers); !why.empty()) bad(where(j, "helpers"), "helpers", s.helpers, why);
+  for (const auto& h : s.hand_written)
+    if (auto why = fs::bad_relative_path(h.kernel_file); !why.empty())
+      bad(h.loc.known() ? h.loc.str() : where(j, "hand_written"), "hand_written kernel_file", h.kernel_file, why);
+  if (s.kconfig.find_first_of("\n\r") != std::string::npos)
+    bad(where(j, "kconfig"), "module.kconfig", s.kconfig, "it contains a line break");
+  if (s.mode == "add") {
+    size_t segs = 0;
+    for (const auto& p : text::split(s.rust_path, ':')) {
+      if (p.empty()) continue;
+      ++segs;
+      if (auto why = plain_name(p); !why.empty()) bad(where(j, "rust_path"), "module.rust_path", s.rust_path, why);
+    }
+    if (segs < 2)
+      bad(where(j, "rust_path"), "module.rust_path", s.rust_path, "a module added to the kernel crate needs a path like kernel::name");
+  }
+  if (!errs.empty()) throw Error(text::join(errs, "\n"));
+}
+
+// One file a spec's run writes, with who asks for it (for clash messages).
+struct Output {
+  stdfs::path root, path;
+  std::string content, owner;
+  bool counted = true;  // in the report's "files: N written" (the cache is not)
+};
+
+struct SpecResult {
+  GenerateReport rep;
+  std::vector<Output> outputs;
 };
 
 // What every spec of a run shares: the tree's flags and version.
@@ -103,10 +173,16 @@ std::string cache_key(const GenerateOptions& o, const Job& j, const Tree& t) {
 
 std::optional<GenerateReport> cached_report(const GenerateOptions& o, const Job& j) {
   Timer t{"regeneration cache check"};
-  auto text = fs::read_file(cache_path(o, j.spec));
+  stdfs::path path = cache_path(o, j.spec);
+  auto text = fs::read_file(path);
   if (!text) return std::nullopt;
   auto c = parse_cache(*text);
-  if (!c || !cache_fresh(*c, j.cache_key)) return std::nullopt;
+  if (!c) {
+    spdlog::warn("{}: the regeneration cache is damaged (or from another kgen version); ignored, regenerating",
+                 path.string());
+    return std::nullopt;
+  }
+  if (!cache_fresh(*c, j.cache_key)) return std::nullopt;
   for (const auto& w : c->warnings) spdlog::warn("{}", w);
   GenerateReport r = c->report;
   r.spec_name = j.spec.name;
@@ -125,7 +201,7 @@ void add_program(std::map<std::string, std::string>& in, const std::string& prog
   if (stdfs::is_regular_file(first)) in[abs_path(first)] = hash_file(abs_path(first));
 }
 
-void write_cache(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
+std::string cache_text(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
                  const std::map<std::string, std::string>& written) {
   RegenCache c;
   c.key = j.cache_key;
@@ -142,11 +218,11 @@ void write_cache(const GenerateOptions& o, const Job& j, const model::CModel& cm
   add_program(c.inputs, o.bindgen);
   add_program(c.inputs, o.rustfmt);
   for (const auto& [p, content] : written) c.outputs[p] = text::content_hash(content);
-  fs::write_if_changed(cache_path(o, j.spec), render_cache(c));
+  return render_cache(c);
 }
 
-GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                             const frontend::ParseOptions& popts, const model::CModel& cm);
+SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                         const frontend::ParseOptions& popts, const model::CModel& cm);
 
 }  // namespace
 
@@ -160,8 +236,13 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     j.spec_path = p;
     j.spec_text = fs::read_file_or_throw(p);
     j.spec = spec::load_string(j.spec_text, p);
+    check_output_names(j);
     jobs.push_back(std::move(j));
   }
+
+  // What a killed run left: its journal is rolled back, its scratch removed.
+  for (const auto& m : fs::recover(o.out_dir)) spdlog::warn("{}", m);
+  fs::remove_litter(o.overlay_dir);
 
   // 2. The kernel tree and its own flags.
   Tree tree;
@@ -223,22 +304,38 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   // 5-11. Each spec, in parallel: they share only the (read-only) parse, and
   //       most of their time is bindgen and rustfmt, run as programs. The
   //       first spec's error (in spec order) is the one reported.
-  std::vector<std::future<GenerateReport>> running;
+  std::vector<std::future<SpecResult>> running;
   for (size_t k = 0; k < todo.size(); ++k)
     running.push_back(std::async(std::launch::async, [&, k] {
       frontend::ParseOptions popts = tree.popts;
       popts.headers = jobs[todo[k]].spec.headers;
       return generate_spec(o, jobs[todo[k]], tree, popts, view(k));
     }));
+  std::vector<SpecResult> results(todo.size());
   std::exception_ptr failed;
   for (size_t k = 0; k < todo.size(); ++k) {
     try {
-      reports[todo[k]] = running[k].get();
+      results[k] = running[k].get();
     } catch (...) {
       if (!failed) failed = std::current_exception();
     }
   }
   if (failed) std::rethrow_exception(failed);
+
+  // 12. Write every file of every spec as one transaction: clashes between
+  //     specs, roots and writability are checked before anything is written,
+  //     and a failure half way rolls back (support/fs.hpp).
+  fs::Transaction t(o.out_dir);
+  for (const auto& r : results)
+    for (const auto& f : r.outputs) t.write(f.root, f.path, f.content, f.owner);
+  auto res = t.commit();
+  std::set<stdfs::path> changed(res.changed.begin(), res.changed.end());
+  for (size_t k = 0; k < todo.size(); ++k) {
+    GenerateReport& rep = results[k].rep;
+    for (const auto& f : results[k].outputs)
+      if (f.counted) ++(changed.count(fs::normal(f.path)) ? rep.files_written : rep.files_unchanged);
+    reports[todo[k]] = rep;
+  }
   return reports;
 }
 
@@ -247,8 +344,8 @@ GenerateReport generate(const GenerateOptions& o) { return generate_many(o, {o.s
 namespace {
 
 // Steps 5-11 for one spec, on its view of the parse.
-GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                             const frontend::ParseOptions& popts, const model::CModel& cm) {
+SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                         const frontend::ParseOptions& popts, const model::CModel& cm) {
   const spec::Spec& s = job.spec;
   stdfs::path spec_dir = stdfs::path(job.spec_path).parent_path();
   const std::string& kernel_version = tree.kernel_version;
@@ -321,7 +418,7 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
     run.working_dir = popts.working_dir;
     run.input_header_text = frontend::input_file_text(popts) + emit::c_helper_prototypes(plan);
     run.used = emit::bindings_used(all_rust);
-    run.tmp_base = o.out_dir;
+    run.tmp_base = o.out_dir;  // visible to a bindgen that runs in a chroot (scripts/tools/bindgen)
     for (const auto* h : plan.helpers) run.helpers.insert(h->name);
     out_files["bindings/bindings_generated.rs"] = banner + emit::run_bindgen(run, cm);
   }
@@ -346,31 +443,35 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
   std::string lock_text;
   if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, kernel_version), spec_display);
 
-  // 10. Write: out/<spec>/ holds the three layers, the overlay what goes into a tree.
+  // 10. Plan the files: out/<spec>/ holds the three layers, the overlay what
+  //     goes into a tree. generate_many writes them, with every other spec's.
+  SpecResult result;
   stdfs::path out = stdfs::path(o.out_dir) / s.name;
   stdfs::path ov = o.overlay_dir;
+  std::string at_name = where(job, "name");
+  std::map<std::string, std::string> kernel_owner;  // kernel-relative path -> where the spec sets it
+  kernel_owner[s.kernel_file] = where(job, "kernel_file");
+  for (const auto& h : s.hand_written)
+    kernel_owner[h.kernel_file] = h.loc.known() ? h.loc.str() : where(job, "hand_written");
+  kernel_owner[helpers_path] = where(job, "helpers");
   std::vector<OverlayEntry> manifest;
-  std::map<std::string, std::string> written;  // absolute path -> content, for the cache
-  auto put = [&](const stdfs::path& p, const std::string& c) {
-    if (fs::write_if_changed(p, c)) ++rep.files_written;
-    else ++rep.files_unchanged;
-    written[stdfs::absolute(p).lexically_normal().string()] = c;
+  auto put = [&](const stdfs::path& root, const stdfs::path& p, const std::string& c, const std::string& owner) {
+    result.outputs.push_back({root, p, c, owner});
   };
   for (const auto& [rel, content] : files) {
-    put(out / rel, content);
-    put(ov / rel, content);
+    put(o.out_dir, out / rel, content, kernel_owner[rel]);
+    put(ov, ov / rel, content, kernel_owner[rel]);
     manifest.push_back({OverlayEntry::Kind::File, rel, ""});
   }
-  for (const auto& [rel, content] : out_files) put(out / rel, content);
+  for (const auto& [rel, content] : out_files) put(o.out_dir, out / rel, content, at_name);
   if (!plan.helpers.empty())
     manifest.push_back({OverlayEntry::Kind::Line, "rust/helpers/helpers.c", "#include \"" + s.helpers + ".c\""});
   for (const auto& h : s.headers)
     manifest.push_back({OverlayEntry::Kind::Line, "rust/bindings/bindings_helper.h", "#include <" + h + ">"});
   if (s.mode == "add") {
     // kernel::a::b is declared in rust/kernel/a.rs, kernel::b in rust/kernel/lib.rs.
-    auto parts = text::split(s.rust_path, ':');
     std::vector<std::string> segs;
-    for (const auto& p : parts)
+    for (const auto& p : text::split(s.rust_path, ':'))
       if (!p.empty()) segs.push_back(p);
     std::string parent = segs.size() <= 2 ? "rust/kernel/lib.rs"
                                           : "rust/kernel/" + text::join({segs.begin() + 1, segs.end() - 1}, "/") + ".rs";
@@ -378,14 +479,23 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
     if (!s.kconfig.empty()) decl = "#[cfg(" + s.kconfig + ")]\\n" + decl;
     manifest.push_back({OverlayEntry::Kind::Line, parent, decl});
   }
-  put(ov / (s.name + ".manifest"), render_manifest(s.name, manifest));
+  put(ov, ov / (s.name + ".manifest"), render_manifest(s.name, manifest), at_name);
 
   // 11. The lock beside the spec (what check compares trees with), and the
   //     regeneration cache (what makes the next no-op run skip the parse).
-  if (o.write_lock) put(drift::lock_path_for(job.spec_path), lock_text);
+  if (o.write_lock) {
+    stdfs::path lock = drift::lock_path_for(job.spec_path);
+    put(fs::normal(lock).parent_path(), lock, lock_text, job.spec_path);
+  }
   for (const auto& w : plan.warnings) rep.warnings.push_back(w.str());
-  if (o.use_cache && o.dump_after.empty()) write_cache(o, job, cm, rep, written);
-  return rep;
+  if (o.use_cache && o.dump_after.empty()) {
+    std::map<std::string, std::string> written;  // absolute path -> content
+    for (const auto& f : result.outputs) written[fs::normal(f.path).string()] = f.content;
+    put(o.out_dir, cache_path(o, s), cache_text(o, job, cm, rep, written), at_name);
+    result.outputs.back().counted = false;
+  }
+  result.rep = rep;
+  return result;
 }
 
 }  // namespace
