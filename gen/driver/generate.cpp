@@ -242,7 +242,8 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
 
   // What a killed run left: its journal is rolled back, its scratch removed.
   for (const auto& m : fs::recover(o.out_dir)) spdlog::warn("{}", m);
-  fs::remove_litter(o.overlay_dir);
+  if (size_t n = fs::remove_litter(o.overlay_dir))
+    spdlog::warn("{}: removed {} temporary files that interrupted kgen runs left", o.overlay_dir, n);
 
   // 2. The kernel tree and its own flags.
   Tree tree;

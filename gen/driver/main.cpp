@@ -32,7 +32,7 @@ const char* kUsage =
     "  passes     list the passes, in the order they run\n"
     "run 'kgen <command> --help' for its options\n"
     "exit status: 0 success, 1 error (bad input, a file or program that failed), 2 `kgen check` found a\n"
-    "drift that breaks the generated API, 3 internal error (a kgen bug: please report it)\n";
+    "drift that breaks the generated API, 3 a bug in kgen (please report it)\n";
 
 // -I directories must exist: clang would skip a missing one without a word,
 // and the header would then be "not found" for no visible reason.

@@ -475,6 +475,7 @@ std::vector<std::string> recover(const stdfs::path& journal_dir, bool scan) {
   std::error_code ec;
   if (!stdfs::is_directory(journal_dir, ec)) return out;
   std::set<std::string> all_tokens;
+  size_t removed = 0;
   for (const auto& e : stdfs::directory_iterator(journal_dir, ec)) {
     std::string name = e.path().filename().string();
     if (text::starts_with(name, kJournalPrefix)) {
@@ -503,20 +504,24 @@ std::vector<std::string> recover(const stdfs::path& journal_dir, bool scan) {
       ::unlink(e.path().c_str());
       ::close(fd);
     } else if (text::starts_with(name, kScratchPrefix) && unlocked(e.path(), O_RDONLY | O_DIRECTORY)) {
-      stdfs::remove_all(e.path(), ec);
+      if (stdfs::remove_all(e.path(), ec)) ++removed;
     } else if (text::starts_with(name, ".kgen-bindgen-") &&
                pid_alive(name.substr(14, name.find('-', 14) == std::string::npos ? std::string::npos : name.find('-', 14) - 14)) == false) {
-      stdfs::remove_all(e.path(), ec);  // scratch of an older kgen
+      if (stdfs::remove_all(e.path(), ec)) ++removed;  // scratch of an older kgen
     }
   }
   // Temporaries and backups of no journal (an older kgen's `x.kgen-tmp.PID`;
   // or a journal removed by hand).
-  if (scan) remove_litter(journal_dir, &all_tokens);
+  if (scan) removed += remove_litter(journal_dir, &all_tokens);
+  if (removed)
+    out.push_back(journal_dir.string() + ": removed " + std::to_string(removed) +
+                  " scratch directories and temporary files that interrupted kgen runs left");
   return out;
 }
 
-void remove_litter(const stdfs::path& dir, const std::set<std::string>* tokens) {
+size_t remove_litter(const stdfs::path& dir, const std::set<std::string>* tokens) {
   std::error_code ec;
+  size_t removed = 0;
   for (auto it = stdfs::recursive_directory_iterator(dir, stdfs::directory_options::skip_permission_denied, ec);
        !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
     std::string name = it->path().filename().string();
@@ -531,16 +536,21 @@ void remove_litter(const stdfs::path& dir, const std::set<std::string>* tokens) 
       std::string token = name.substr(6, name.find('-', 6) == std::string::npos ? 0 : name.find('-', 6) - 6);
       stale = tokens && !token.empty() && !tokens->count(token);
     }
-    if (stale) stdfs::remove(it->path(), ec);
+    if (stale && stdfs::remove(it->path(), ec)) ++removed;
   }
+  return removed;
 }
 
 ScratchDir::ScratchDir(const stdfs::path& base) {
-  std::error_code ec;
-  stdfs::create_directories(base, ec);
-  if (ec) throw fs_error(base, "cannot create directory", ec.value());
+  for (stdfs::path d = normal(base); !lexists(d) && d.has_relative_path(); d = d.parent_path()) made_.insert(made_.begin(), d);
+  for (const auto& d : made_)
+    if (::mkdir(d.c_str(), 0777) != 0 && errno != EEXIST) throw fs_error(d, "cannot create directory", errno);
   std::string t = (normal(base) / (std::string(kScratchPrefix) + "XXXXXX")).string();
-  if (!::mkdtemp(t.data())) throw fs_error(base, "cannot create a scratch directory", errno);
+  if (!::mkdtemp(t.data())) {
+    int e = errno;
+    for (auto it = made_.rbegin(); it != made_.rend(); ++it) ::rmdir(it->c_str());
+    throw fs_error(base, "cannot create a scratch directory", e);
+  }
   path_ = t;
   fd_ = ::open(t.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd_ >= 0) ::flock(fd_, LOCK_EX);
@@ -550,6 +560,7 @@ ScratchDir::~ScratchDir() {
   std::error_code ec;
   stdfs::remove_all(path_, ec);
   if (fd_ >= 0) ::close(fd_);
+  for (auto it = made_.rbegin(); it != made_.rend(); ++it) ::rmdir(it->c_str());
 }
 
 }  // namespace kgen::fs

@@ -82,8 +82,8 @@ class Transaction {
 std::vector<std::string> recover(const stdfs::path& journal_dir, bool scan = true);
 // Removes, below dir, an older kgen's temporaries (`x.kgen-tmp.PID` of a dead
 // PID) and, given the tokens of the journals that exist, this kgen's
-// temporaries and backups that no journal owns.
-void remove_litter(const stdfs::path& dir, const std::set<std::string>* journal_tokens = nullptr);
+// temporaries and backups that no journal owns. Returns how many it removed.
+size_t remove_litter(const stdfs::path& dir, const std::set<std::string>* journal_tokens = nullptr);
 
 // A scratch directory `<base>/.kgen-scratch-XXXXXX` (mkdtemp), locked while
 // it lives and removed with its contents when destroyed; recover(base)
@@ -99,6 +99,7 @@ class ScratchDir {
  private:
   stdfs::path path_;
   int fd_ = -1;
+  std::vector<stdfs::path> made_;  // directories of `base` it created, removed again if empty
 };
 
 namespace testing {
