@@ -83,6 +83,7 @@ struct Job {
   std::string spec_path, spec_text;
   spec::Spec spec;
   std::string cache_key;
+  std::vector<std::string> cached_outputs;  // when skipped: the files it has (absolute)
 };
 
 // Where `key` is first set in the spec (file:line:column), for messages about
@@ -171,7 +172,7 @@ std::string cache_key(const GenerateOptions& o, const Job& j, const Tree& t) {
   return text::content_hash(text::join(k, "\n"));
 }
 
-std::optional<GenerateReport> cached_report(const GenerateOptions& o, const Job& j) {
+std::optional<GenerateReport> cached_report(const GenerateOptions& o, Job& j) {
   Timer t{"regeneration cache check"};
   stdfs::path path = cache_path(o, j.spec);
   auto text = fs::read_file(path);
@@ -187,6 +188,7 @@ std::optional<GenerateReport> cached_report(const GenerateOptions& o, const Job&
   GenerateReport r = c->report;
   r.spec_name = j.spec.name;
   r.files_unchanged = c->outputs.size();
+  for (const auto& [p, h] : c->outputs) j.cached_outputs.push_back(p);
   r.skipped = true;
   r.warnings = c->warnings;
   spdlog::debug("{}: inputs and outputs unchanged; parse skipped", j.spec_path);
@@ -271,7 +273,14 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     }
     todo.push_back(i);
   }
-  if (todo.empty()) return reports;
+  if (todo.empty()) {
+    // Nothing to write; still, two up-to-date specs must not share a file.
+    fs::Transaction t(o.out_dir);
+    for (const auto& j : jobs)
+      for (const auto& p : j.cached_outputs) t.claim(p, where(j, "name"));
+    t.commit();
+    return reports;
+  }
 
   // 4. One parse for every spec left, over the union of their headers; each
   //    spec then sees only what its own headers include (model::restrict_to),
@@ -327,6 +336,8 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   //     specs, roots and writability are checked before anything is written,
   //     and a failure half way rolls back (support/fs.hpp).
   fs::Transaction t(o.out_dir);
+  for (const auto& j : jobs)
+    for (const auto& p : j.cached_outputs) t.claim(p, where(j, "name"));
   for (const auto& r : results)
     for (const auto& f : r.outputs) t.write(f.root, f.path, f.content, f.owner);
   auto res = t.commit();
@@ -357,7 +368,9 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
   for (const auto& d : s.doc_sources) {
     stdfs::path p = o.kernel_dir.empty() ? spec_dir / d : stdfs::path(o.kernel_dir) / d;
     auto textv = fs::read_file(p);
-    if (!textv) throw Error(s.path + ": error: doc source '" + d + "' not found at " + p.string());
+    if (!textv)
+      throw Error(where(job, "doc_sources") + ": error: doc source '" + d + "': cannot read " + p.string() + ": " +
+                  fs::read_error(p) + "\n  hint: doc_sources are relative to the kernel tree (to the spec without one)");
     docs[d] = *textv;
   }
   passes::Plan plan = passes::run_passes(s, cm, docs, [&](const char* pass, const passes::Plan& p) {
@@ -377,7 +390,12 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
   size_t hand_lines = 0;
   std::string all_rust = rust;
   for (const auto& h : s.hand_written) {
-    std::string content = fs::read_file_or_throw(spec_dir / h.file);
+    auto read = fs::read_file(spec_dir / h.file);
+    if (!read)
+      throw Error((h.loc.known() ? h.loc.str() : where(job, "hand_written")) + ": error: hand-written file '" + h.file +
+                  "': cannot read " + (spec_dir / h.file).string() + ": " + fs::read_error(spec_dir / h.file) +
+                  "\n  hint: hand_written files are relative to the spec");
+    std::string content = *read;
     files[h.kernel_file] = content;
     hand_lines += count_lines(content);
     all_rust += content;

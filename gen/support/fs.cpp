@@ -190,6 +190,11 @@ std::optional<std::string> read_file(const stdfs::path& p) {
   return read_file_errno(p, e);
 }
 
+std::string read_error(const stdfs::path& p) {
+  int e;
+  return read_file_errno(p, e) ? "" : std::strerror(e);
+}
+
 std::string read_file_or_throw(const stdfs::path& p) {
   int e;
   auto s = read_file_errno(p, e);
@@ -277,6 +282,12 @@ void Transaction::remove(const stdfs::path& root, const stdfs::path& target, std
   if (ops_.size() > before) ops_[normal(target)].content.reset();
 }
 
+void Transaction::claim(const stdfs::path& target, std::string owner) {
+  size_t before = ops_.size();
+  write(normal(target).root_path(), target, "", std::move(owner));
+  if (ops_.size() > before) ops_[normal(target)].claim_only = true;
+}
+
 Transaction::Result Transaction::commit() {
   Result res;
   auto throw_all = [](std::vector<std::string> errs) {
@@ -298,6 +309,7 @@ Transaction::Result Transaction::commit() {
   std::vector<std::string> problems;
   std::set<stdfs::path> missing_dirs, bad_dirs;
   for (const auto& [key, op] : ops_) {
+    if (op.claim_only) continue;
     auto say = [&](const std::string& what) {
       problems.push_back((op.owner.empty() ? op.target.string() + ": error: "
                                            : op.owner + ": error: cannot write " + op.target.string() + ": ") +
@@ -525,8 +537,8 @@ size_t remove_litter(const stdfs::path& dir, const std::set<std::string>* tokens
   for (auto it = stdfs::recursive_directory_iterator(dir, stdfs::directory_options::skip_permission_denied, ec);
        !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (it->is_directory(ec) && text::starts_with(name, kScratchPrefix)) {
-      it.disable_recursion_pending();
+    if (it->is_directory(ec) && (text::starts_with(name, kScratchPrefix) || it.depth() >= 8)) {
+      it.disable_recursion_pending();  // a live run's scratch; or deeper than any output (--out .)
       continue;
     }
     bool stale = false;

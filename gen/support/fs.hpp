@@ -22,6 +22,8 @@ namespace stdfs = std::filesystem;
 
 // nullopt when the file is missing or cannot be read (a directory, say).
 std::optional<std::string> read_file(const stdfs::path& p);
+// Why p cannot be read (strerror), or "" when it can.
+std::string read_error(const stdfs::path& p);
 // Throws Error "P: error: cannot read: <strerror>".
 std::string read_file_or_throw(const stdfs::path& p);
 // One file as its own transaction; returns true when the file was (re)written.
@@ -51,6 +53,9 @@ class Transaction {
   // for messages. A second plan for the same file is an error naming both.
   void write(const stdfs::path& root, const stdfs::path& target, std::string content, std::string owner);
   void remove(const stdfs::path& root, const stdfs::path& target, std::string owner);
+  // Records that `owner` has `target` (a file a skipped, up-to-date spec
+  // wrote before): not written, but a clash with it is an error.
+  void claim(const stdfs::path& target, std::string owner);
 
   struct Result {
     size_t written = 0, unchanged = 0, removed = 0;
@@ -68,6 +73,7 @@ class Transaction {
     stdfs::path root, target;  // normal()
     std::optional<std::string> content;  // nullopt: remove
     std::string owner;
+    bool claim_only = false;
   };
   stdfs::path journal_dir_;
   std::map<stdfs::path, Op> ops_;

@@ -277,3 +277,25 @@ TEST_CASE("install checks everything first; uninstall needs a tree; manifests st
   CHECK_THROWS_WITH(driver::render_manifest("x", {{driver::OverlayEntry::Kind::File, "rust/../../x", ""}}),
                     Catch::Contains("would leave the kernel tree"));
 }
+
+TEST_CASE("a spec skipped as up to date still owns its files: another spec writing one is a clash", "[driver][regen]") {
+  TempDir d;
+  auto g = widget(d.path);
+  driver::generate(g);
+  REQUIRE(driver::generate(g).skipped);
+  stdfs::copy_file(d.path / "widget.yaml", d.path / "twin.yaml");
+  auto before = snapshot(d.path);
+  g.write_lock = false;  // the twin's lock would be its own file
+  CHECK_THROWS_WITH(driver::generate_many(g, {(d.path / "widget.yaml").string(), (d.path / "twin.yaml").string()}),
+                    Catch::Contains("planned twice in one run") && Catch::Contains("twin.yaml:3:1"));
+  CHECK(snapshot(d.path) == before);
+}
+
+TEST_CASE("a hand-written file or doc source that cannot be read is reported at the spec entry", "[driver]") {
+  TempDir d;
+  auto g = widget(d.path);
+  std::string spec = *fs::read_file(d.path / "widget.yaml");
+  fs::write_if_changed(d.path / "widget.yaml", spec + "doc_sources: [missing.c]\n");
+  CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("widget.yaml:73:1: error: doc source 'missing.c': cannot read " +
+                                                         (d.path / "missing.c").string() + ": " + std::strerror(ENOENT)));
+}
