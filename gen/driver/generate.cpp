@@ -335,6 +335,23 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   // 12. Write every file of every spec as one transaction: clashes between
   //     specs, roots and writability are checked before anything is written,
   //     and a failure half way rolls back (support/fs.hpp).
+  //     No output may replace an input of the run (a spec, a hand-written
+  //     file, a header): `--overlay .` with a kernel_file naming the spec.
+  std::map<stdfs::path, std::string> inputs;  // normal path -> what it is
+  for (const auto& j : jobs) {
+    inputs[fs::normal(j.spec_path)] = "the spec " + j.spec_path;
+    for (const auto& h : j.spec.hand_written)
+      inputs[fs::normal(stdfs::path(j.spec_path).parent_path() / h.file)] = "a hand-written file of " + j.spec_path;
+  }
+  for (const auto& [name, path] : cm.input_files) inputs.emplace(fs::normal(path), "the header " + name);
+  std::vector<std::string> overwrites;
+  for (const auto& r : results)
+    for (const auto& f : r.outputs)
+      if (auto it = inputs.find(fs::normal(f.path)); it != inputs.end())
+        overwrites.push_back(f.owner + ": error: the output " + fs::normal(f.path).string() + " would replace " +
+                             it->second + "\n  hint: outputs go to --out and --overlay, under their own names");
+  if (!overwrites.empty()) throw Error(text::join(overwrites, "\n"));
+
   fs::Transaction t(o.out_dir);
   for (const auto& j : jobs)
     for (const auto& p : j.cached_outputs) t.claim(p, where(j, "name"));

@@ -235,7 +235,14 @@ TEST_CASE("output names from the spec and clashes between specs are errors befor
   CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("module.rust_path '::'"));
   with("helpers: widget", "helpers: ../widget");
   CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("helpers '../widget'"));
+  with("kernel_file: rust/kernel/widget.rs", "kernel_file: widget.yaml");
+  auto ov = g.overlay_dir;
+  g.overlay_dir = d.path.string();  // --overlay . beside the spec
+  CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("error: the output " + (d.path / "widget.yaml").string() +
+                                                         " would replace the spec"));
+  g.overlay_dir = ov;
   fs::write_if_changed(d.path / "widget.yaml", spec);
+  CHECK(snapshot(d.path) == before);
   auto before2 = snapshot(d.path);
   stdfs::copy_file(d.path / "widget.yaml", d.path / "twin.yaml");
   before2 = snapshot(d.path);
