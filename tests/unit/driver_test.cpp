@@ -306,3 +306,40 @@ TEST_CASE("a hand-written file or doc source that cannot be read is reported at 
   CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("widget.yaml:73:1: error: doc source 'missing.c': cannot read " +
                                                          (d.path / "missing.c").string() + ": " + std::strerror(ENOENT)));
 }
+
+TEST_CASE("kgen killed while bindgen runs leaves only its scratch, which the next run removes", "[driver]") {
+  TempDir d;
+  auto g = widget(d.path);
+  driver::generate(g);
+  auto before = snapshot(d.path);
+  g.kernel_version = "two";
+  g.bindgen = script(d.path, "slow-bindgen", "echo $$ > \"$(dirname \"$0\")/bindgen.pid\"\nexec sleep 30");
+  stdfs::path pidfile = d.path / "bindgen.pid";
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    try {
+      driver::generate(g);
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  for (int i = 0; i < 3000 && !stdfs::exists(pidfile); ++i) ::usleep(10000);
+  REQUIRE(stdfs::exists(pidfile));
+  ::kill(pid, SIGKILL);
+  int st = 0;
+  REQUIRE(waitpid(pid, &st, 0) == pid);
+  CHECK(WIFSIGNALED(st));
+  ::kill(static_cast<pid_t>(std::stol(*fs::read_file(pidfile))), SIGKILL);  // the orphaned bindgen
+  stdfs::remove(pidfile);
+  stdfs::remove(d.path / "slow-bindgen");
+  auto after = snapshot(d.path);
+  size_t scratch = 0;
+  for (const auto& [rel, content] : after)
+    if (rel.rfind("out/.kgen-scratch-", 0) == 0) ++scratch;
+  CHECK(scratch > 0);  // the killed run's scratch directory (bindgen's input)
+  auto msgs = fs::recover(g.out_dir);
+  REQUIRE(msgs.size() == 1);
+  CHECK_THAT(msgs[0], Catch::Contains("removed 1 scratch directories"));
+  CHECK(snapshot(d.path) == before);  // and every output as it was
+}
