@@ -318,7 +318,11 @@ Transaction::Result Transaction::commit() {
     std::error_code ec1, ec2;
     stdfs::path croot = stdfs::weakly_canonical(op.root, ec1);
     stdfs::path ctarget = stdfs::weakly_canonical(op.target, ec2);
-    if (!ec1 && !ec2 && !lexically_under(ctarget, croot)) {
+    if (ec1 || ec2) {  // a symlink loop, a directory it may not search: cannot tell where it goes
+      say("cannot resolve " + (ec1 ? op.root : op.target).string() + ": " + (ec1 ? ec1 : ec2).message());
+      continue;
+    }
+    if (!lexically_under(ctarget, croot)) {
       say("it resolves through a symbolic link to " + ctarget.string() + ", outside " + croot.string());
       continue;
     }
