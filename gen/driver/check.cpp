@@ -45,7 +45,7 @@ CheckResult check(const CheckOptions& o) {
   CheckResult r;
   r.drifts = drift::compare(locked, now, s, m);
   r.report = drift::render_report(r.drifts, locked, now, tree_dir);
-  r.status = r.report.breaking ? 1 : 0;
+  r.status = r.report.breaking ? 2 : 0;  // 1 is an error (main.cpp)
   return r;
 }
 

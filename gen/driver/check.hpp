@@ -19,7 +19,7 @@ struct CheckOptions {
 struct CheckResult {
   std::vector<drift::Drift> drifts;
   drift::Report report;
-  int status = 0;  // 1 when a drift breaks the generated API, else 0
+  int status = 0;  // 2 when a drift breaks the generated API, else 0 (errors throw: exit 1)
 };
 
 CheckResult check(const CheckOptions& opts);

@@ -62,9 +62,19 @@ std::string format_rust(const std::string& program, const std::string& code, con
   auto argv = text::split(program, ' ');
   argv.insert(argv.end(), {"--edition", "2021", "--emit", "stdout"});
   auto r = process::run(argv, "", code);
+  std::string who = "rustfmt ('" + argv[0] + "')";
+  if (r.status == 127)
+    throw Error(what + ": error: cannot run " + who + ": " + text::trim(r.err) +
+                "\n  hint: pass --rustfmt with a rustfmt program, or --rustfmt '' not to format");
   if (r.status != 0)
-    throw Error(what + ": error: rustfmt failed (status " + std::to_string(r.status) + "):\n" + r.err +
+    throw Error(what + ": error: " + who + " " + process::describe_failure(r, code.size()) + ":\n" + r.err +
                 "\n  hint: this is a kgen bug if the spec's hand-written Rust is valid; run with --rustfmt '' to see the raw output");
+  if (r.input_errno)
+    throw Error(what + ": error: " + who + " " + process::describe_failure(r, code.size()) +
+                "\n  hint: a formatter must read the whole module on stdin and print it on stdout");
+  if (text::trim(r.out).empty())
+    throw Error(what + ": error: " + who + " printed nothing for a module of " + std::to_string(code.size()) +
+                " bytes\n  hint: a formatter must print the formatted module on stdout (--emit stdout)");
   return r.out;
 }
 
@@ -73,6 +83,67 @@ struct Job {
   std::string spec_path, spec_text;
   spec::Spec spec;
   std::string cache_key;
+  std::vector<std::string> cached_outputs;  // when skipped: the files it has (absolute)
+};
+
+// Where `key` is first set in the spec (file:line:column), for messages about
+// values that have no location of their own.
+std::string where(const Job& j, const std::string& key) {
+  auto lines = text::split_lines(j.spec_text);
+  for (size_t i = 0; i < lines.size(); ++i)
+    for (size_t pos = lines[i].find(key + ":"); pos != std::string::npos; pos = lines[i].find(key + ":", pos + 1))
+      if (pos == 0 || std::string(" \t{,-").find(lines[i][pos - 1]) != std::string::npos)
+        return j.spec_path + ":" + std::to_string(i + 1) + ":" + std::to_string(pos + 1);
+  return j.spec_path;
+}
+
+// The values a spec joins onto output paths must keep them where they belong
+// (the loader checks them too; this is the check at the point of writing).
+void check_output_names(const Job& j) {
+  const spec::Spec& s = j.spec;
+  std::vector<std::string> errs;
+  auto bad = [&](const std::string& at, const std::string& key, const std::string& value, const std::string& why) {
+    errs.push_back(at + ": error: " + key + " '" + text::replace_all(value, "\n", "\\n") + "' cannot be used in an output path: " +
+                   why + "\n  hint: use a plain relative path under rust/ (or a plain name), without '..'");
+  };
+  auto plain_name = [](const std::string& v) -> std::string {
+    if (auto why = fs::bad_relative_path(v); !why.empty()) return why;
+    if (v.find('/') != std::string::npos) return "it contains '/'";
+    return "";
+  };
+  if (auto why = plain_name(s.name); !why.empty()) bad(where(j, "name"), "name", s.name, why);
+  if (auto why = fs::bad_relative_path(s.kernel_file); !why.empty())
+    bad(where(j, "kernel_file"), "module.kernel_file", s.kernel_file, why);
+  if (!s.helpers.empty())
+    if (auto why = plain_name(s.helpers); !why.empty()) bad(where(j, "helpers"), "helpers", s.helpers, why);
+  for (const auto& h : s.hand_written)
+    if (auto why = fs::bad_relative_path(h.kernel_file); !why.empty())
+      bad(h.loc.known() ? h.loc.str() : where(j, "hand_written"), "hand_written kernel_file", h.kernel_file, why);
+  if (s.kconfig.find_first_of("\n\r") != std::string::npos)
+    bad(where(j, "kconfig"), "module.kconfig", s.kconfig, "it contains a line break");
+  if (s.mode == "add") {
+    size_t segs = 0;
+    for (const auto& p : text::split(s.rust_path, ':')) {
+      if (p.empty()) continue;
+      ++segs;
+      if (auto why = plain_name(p); !why.empty()) bad(where(j, "rust_path"), "module.rust_path", s.rust_path, why);
+    }
+    if (segs < 2)
+      bad(where(j, "rust_path"), "module.rust_path", s.rust_path, "a module added to the kernel crate needs a path like kernel::name");
+  }
+  if (!errs.empty()) throw Error(text::join(errs, "\n"));
+}
+
+// One file a spec's run writes, with who asks for it (for clash messages).
+struct Output {
+  stdfs::path root, path;
+  std::string content, owner;
+  bool counted = true;  // in the report's "files: N written" (the cache is not)
+};
+
+struct SpecResult {
+  GenerateReport rep;
+  std::vector<Output> outputs;
 };
 
 // What every spec of a run shares: the tree's flags and version.
@@ -101,16 +172,23 @@ std::string cache_key(const GenerateOptions& o, const Job& j, const Tree& t) {
   return text::content_hash(text::join(k, "\n"));
 }
 
-std::optional<GenerateReport> cached_report(const GenerateOptions& o, const Job& j) {
+std::optional<GenerateReport> cached_report(const GenerateOptions& o, Job& j) {
   Timer t{"regeneration cache check"};
-  auto text = fs::read_file(cache_path(o, j.spec));
+  stdfs::path path = cache_path(o, j.spec);
+  auto text = fs::read_file(path);
   if (!text) return std::nullopt;
   auto c = parse_cache(*text);
-  if (!c || !cache_fresh(*c, j.cache_key)) return std::nullopt;
+  if (!c) {
+    spdlog::warn("{}: the regeneration cache is damaged (or from another kgen version); ignored, regenerating",
+                 path.string());
+    return std::nullopt;
+  }
+  if (!cache_fresh(*c, j.cache_key)) return std::nullopt;
   for (const auto& w : c->warnings) spdlog::warn("{}", w);
   GenerateReport r = c->report;
   r.spec_name = j.spec.name;
   r.files_unchanged = c->outputs.size();
+  for (const auto& [p, h] : c->outputs) j.cached_outputs.push_back(p);
   r.skipped = true;
   r.warnings = c->warnings;
   spdlog::debug("{}: inputs and outputs unchanged; parse skipped", j.spec_path);
@@ -125,7 +203,7 @@ void add_program(std::map<std::string, std::string>& in, const std::string& prog
   if (stdfs::is_regular_file(first)) in[abs_path(first)] = hash_file(abs_path(first));
 }
 
-void write_cache(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
+std::string cache_text(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
                  const std::map<std::string, std::string>& written) {
   RegenCache c;
   c.key = j.cache_key;
@@ -142,11 +220,11 @@ void write_cache(const GenerateOptions& o, const Job& j, const model::CModel& cm
   add_program(c.inputs, o.bindgen);
   add_program(c.inputs, o.rustfmt);
   for (const auto& [p, content] : written) c.outputs[p] = text::content_hash(content);
-  fs::write_if_changed(cache_path(o, j.spec), render_cache(c));
+  return render_cache(c);
 }
 
-GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                             const frontend::ParseOptions& popts, const model::CModel& cm);
+SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                         const frontend::ParseOptions& popts, const model::CModel& cm);
 
 }  // namespace
 
@@ -160,8 +238,14 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     j.spec_path = p;
     j.spec_text = fs::read_file_or_throw(p);
     j.spec = spec::load_string(j.spec_text, p);
+    check_output_names(j);
     jobs.push_back(std::move(j));
   }
+
+  // What a killed run left: its journal is rolled back, its scratch removed.
+  for (const auto& m : fs::recover(o.out_dir)) spdlog::warn("{}", m);
+  if (size_t n = fs::remove_litter(o.overlay_dir))
+    spdlog::warn("{}: removed {} temporary files that interrupted kgen runs left", o.overlay_dir, n);
 
   // 2. The kernel tree and its own flags.
   Tree tree;
@@ -189,7 +273,14 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     }
     todo.push_back(i);
   }
-  if (todo.empty()) return reports;
+  if (todo.empty()) {
+    // Nothing to write; still, two up-to-date specs must not share a file.
+    fs::Transaction t(o.out_dir);
+    for (const auto& j : jobs)
+      for (const auto& p : j.cached_outputs) t.claim(p, where(j, "name"));
+    t.commit();
+    return reports;
+  }
 
   // 4. One parse for every spec left, over the union of their headers; each
   //    spec then sees only what its own headers include (model::restrict_to),
@@ -223,22 +314,57 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   // 5-11. Each spec, in parallel: they share only the (read-only) parse, and
   //       most of their time is bindgen and rustfmt, run as programs. The
   //       first spec's error (in spec order) is the one reported.
-  std::vector<std::future<GenerateReport>> running;
+  std::vector<std::future<SpecResult>> running;
   for (size_t k = 0; k < todo.size(); ++k)
     running.push_back(std::async(std::launch::async, [&, k] {
       frontend::ParseOptions popts = tree.popts;
       popts.headers = jobs[todo[k]].spec.headers;
       return generate_spec(o, jobs[todo[k]], tree, popts, view(k));
     }));
+  std::vector<SpecResult> results(todo.size());
   std::exception_ptr failed;
   for (size_t k = 0; k < todo.size(); ++k) {
     try {
-      reports[todo[k]] = running[k].get();
+      results[k] = running[k].get();
     } catch (...) {
       if (!failed) failed = std::current_exception();
     }
   }
   if (failed) std::rethrow_exception(failed);
+
+  // 12. Write every file of every spec as one transaction: clashes between
+  //     specs, roots and writability are checked before anything is written,
+  //     and a failure half way rolls back (support/fs.hpp).
+  //     No output may replace an input of the run (a spec, a hand-written
+  //     file, a header): `--overlay .` with a kernel_file naming the spec.
+  std::map<stdfs::path, std::string> inputs;  // normal path -> what it is
+  for (const auto& j : jobs) {
+    inputs[fs::normal(j.spec_path)] = "the spec " + j.spec_path;
+    for (const auto& h : j.spec.hand_written)
+      inputs[fs::normal(stdfs::path(j.spec_path).parent_path() / h.file)] = "a hand-written file of " + j.spec_path;
+  }
+  for (const auto& [name, path] : cm.input_files) inputs.emplace(fs::normal(path), "the header " + name);
+  std::vector<std::string> overwrites;
+  for (const auto& r : results)
+    for (const auto& f : r.outputs)
+      if (auto it = inputs.find(fs::normal(f.path)); it != inputs.end())
+        overwrites.push_back(f.owner + ": error: the output " + fs::normal(f.path).string() + " would replace " +
+                             it->second + "\n  hint: outputs go to --out and --overlay, under their own names");
+  if (!overwrites.empty()) throw Error(text::join(overwrites, "\n"));
+
+  fs::Transaction t(o.out_dir);
+  for (const auto& j : jobs)
+    for (const auto& p : j.cached_outputs) t.claim(p, where(j, "name"));
+  for (const auto& r : results)
+    for (const auto& f : r.outputs) t.write(f.root, f.path, f.content, f.owner);
+  auto res = t.commit();
+  std::set<stdfs::path> changed(res.changed.begin(), res.changed.end());
+  for (size_t k = 0; k < todo.size(); ++k) {
+    GenerateReport& rep = results[k].rep;
+    for (const auto& f : results[k].outputs)
+      if (f.counted) ++(changed.count(fs::normal(f.path)) ? rep.files_written : rep.files_unchanged);
+    reports[todo[k]] = rep;
+  }
   return reports;
 }
 
@@ -247,8 +373,8 @@ GenerateReport generate(const GenerateOptions& o) { return generate_many(o, {o.s
 namespace {
 
 // Steps 5-11 for one spec, on its view of the parse.
-GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                             const frontend::ParseOptions& popts, const model::CModel& cm) {
+SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                         const frontend::ParseOptions& popts, const model::CModel& cm) {
   const spec::Spec& s = job.spec;
   stdfs::path spec_dir = stdfs::path(job.spec_path).parent_path();
   const std::string& kernel_version = tree.kernel_version;
@@ -259,7 +385,9 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
   for (const auto& d : s.doc_sources) {
     stdfs::path p = o.kernel_dir.empty() ? spec_dir / d : stdfs::path(o.kernel_dir) / d;
     auto textv = fs::read_file(p);
-    if (!textv) throw Error(s.path + ": error: doc source '" + d + "' not found at " + p.string());
+    if (!textv)
+      throw Error(where(job, "doc_sources") + ": error: doc source '" + d + "': cannot read " + p.string() + ": " +
+                  fs::read_error(p) + "\n  hint: doc_sources are relative to the kernel tree (to the spec without one)");
     docs[d] = *textv;
   }
   passes::Plan plan = passes::run_passes(s, cm, docs, [&](const char* pass, const passes::Plan& p) {
@@ -278,7 +406,12 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
   size_t hand_lines = 0;
   std::string all_rust = rust;
   for (const auto& h : s.hand_written) {
-    std::string content = fs::read_file_or_throw(spec_dir / h.file);
+    auto read = fs::read_file(spec_dir / h.file);
+    if (!read)
+      throw Error((h.loc.known() ? h.loc.str() : where(job, "hand_written")) + ": error: hand-written file '" + h.file +
+                  "': cannot read " + (spec_dir / h.file).string() + ": " + fs::read_error(spec_dir / h.file) +
+                  "\n  hint: hand_written files are relative to the spec");
+    std::string content = *read;
     files[h.kernel_file] = content;
     hand_lines += count_lines(content);
     all_rust += content;
@@ -320,7 +453,7 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
     run.working_dir = popts.working_dir;
     run.input_header_text = frontend::input_file_text(popts) + emit::c_helper_prototypes(plan);
     run.used = emit::bindings_used(all_rust);
-    run.tmp_base = o.out_dir;
+    run.tmp_base = o.out_dir;  // visible to a bindgen that runs in a chroot (scripts/tools/bindgen)
     for (const auto* h : plan.helpers) run.helpers.insert(h->name);
     out_files["bindings/bindings_generated.rs"] = banner + emit::run_bindgen(run, cm);
   }
@@ -345,31 +478,35 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
   std::string lock_text;
   if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, kernel_version), spec_display);
 
-  // 10. Write: out/<spec>/ holds the three layers, the overlay what goes into a tree.
+  // 10. Plan the files: out/<spec>/ holds the three layers, the overlay what
+  //     goes into a tree. generate_many writes them, with every other spec's.
+  SpecResult result;
   stdfs::path out = stdfs::path(o.out_dir) / s.name;
   stdfs::path ov = o.overlay_dir;
+  std::string at_name = where(job, "name");
+  std::map<std::string, std::string> kernel_owner;  // kernel-relative path -> where the spec sets it
+  kernel_owner[s.kernel_file] = where(job, "kernel_file");
+  for (const auto& h : s.hand_written)
+    kernel_owner[h.kernel_file] = h.loc.known() ? h.loc.str() : where(job, "hand_written");
+  kernel_owner[helpers_path] = where(job, "helpers");
   std::vector<OverlayEntry> manifest;
-  std::map<std::string, std::string> written;  // absolute path -> content, for the cache
-  auto put = [&](const stdfs::path& p, const std::string& c) {
-    if (fs::write_if_changed(p, c)) ++rep.files_written;
-    else ++rep.files_unchanged;
-    written[stdfs::absolute(p).lexically_normal().string()] = c;
+  auto put = [&](const stdfs::path& root, const stdfs::path& p, const std::string& c, const std::string& owner) {
+    result.outputs.push_back({root, p, c, owner});
   };
   for (const auto& [rel, content] : files) {
-    put(out / rel, content);
-    put(ov / rel, content);
+    put(o.out_dir, out / rel, content, kernel_owner[rel]);
+    put(ov, ov / rel, content, kernel_owner[rel]);
     manifest.push_back({OverlayEntry::Kind::File, rel, ""});
   }
-  for (const auto& [rel, content] : out_files) put(out / rel, content);
+  for (const auto& [rel, content] : out_files) put(o.out_dir, out / rel, content, at_name);
   if (!plan.helpers.empty())
     manifest.push_back({OverlayEntry::Kind::Line, "rust/helpers/helpers.c", "#include \"" + s.helpers + ".c\""});
   for (const auto& h : s.headers)
     manifest.push_back({OverlayEntry::Kind::Line, "rust/bindings/bindings_helper.h", "#include <" + h + ">"});
   if (s.mode == "add") {
     // kernel::a::b is declared in rust/kernel/a.rs, kernel::b in rust/kernel/lib.rs.
-    auto parts = text::split(s.rust_path, ':');
     std::vector<std::string> segs;
-    for (const auto& p : parts)
+    for (const auto& p : text::split(s.rust_path, ':'))
       if (!p.empty()) segs.push_back(p);
     std::string parent = segs.size() <= 2 ? "rust/kernel/lib.rs"
                                           : "rust/kernel/" + text::join({segs.begin() + 1, segs.end() - 1}, "/") + ".rs";
@@ -377,14 +514,23 @@ GenerateReport generate_spec(const GenerateOptions& o, const Job& job, const Tre
     if (!s.kconfig.empty()) decl = "#[cfg(" + s.kconfig + ")]\\n" + decl;
     manifest.push_back({OverlayEntry::Kind::Line, parent, decl});
   }
-  put(ov / (s.name + ".manifest"), render_manifest(s.name, manifest));
+  put(ov, ov / (s.name + ".manifest"), render_manifest(s.name, manifest), at_name);
 
   // 11. The lock beside the spec (what check compares trees with), and the
   //     regeneration cache (what makes the next no-op run skip the parse).
-  if (o.write_lock) put(drift::lock_path_for(job.spec_path), lock_text);
+  if (o.write_lock) {
+    stdfs::path lock = drift::lock_path_for(job.spec_path);
+    put(fs::normal(lock).parent_path(), lock, lock_text, job.spec_path);
+  }
   for (const auto& w : plan.warnings) rep.warnings.push_back(w.str());
-  if (o.use_cache && o.dump_after.empty()) write_cache(o, job, cm, rep, written);
-  return rep;
+  if (o.use_cache && o.dump_after.empty()) {
+    std::map<std::string, std::string> written;  // absolute path -> content
+    for (const auto& f : result.outputs) written[fs::normal(f.path).string()] = f.content;
+    put(o.out_dir, cache_path(o, s), cache_text(o, job, cm, rep, written), at_name);
+    result.outputs.back().counted = false;
+  }
+  result.rep = rep;
+  return result;
 }
 
 }  // namespace

@@ -42,6 +42,10 @@ InferResult infer(const InferOptions& o) {
   }
   infer::Options io{o.header, o.ops};
   infer::Draft d = infer::infer(m, io, docs);
+  if (!o.ops.empty() && d.ops.empty())
+    throw Error("kgen infer: error: --ops '" + o.ops + "': no complete struct of that name in " + o.header +
+                " or what it includes\n  hint: give the struct as it is declared ('struct phy_driver'), and a header "
+                "that defines it");
   InferResult r;
   r.yaml = infer::render_yaml(d);
   // The draft must read as a spec: syntax errors here are kgen bugs.

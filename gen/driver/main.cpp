@@ -16,6 +16,7 @@
 #include "passes/plan.hpp"
 #include "support/diag.hpp"
 #include "support/fs.hpp"
+#include "support/process.hpp"
 #include "support/text.hpp"
 
 namespace {
@@ -29,7 +30,24 @@ const char* kUsage =
     "  install    apply kernel-crate-overlay/ to a kernel tree (idempotent)\n"
     "  uninstall  restore a kernel tree to what it was before install (idempotent)\n"
     "  passes     list the passes, in the order they run\n"
-    "run 'kgen <command> --help' for its options\n";
+    "run 'kgen <command> --help' for its options\n"
+    "exit status: 0 success, 1 error (bad input, a file or program that failed), 2 `kgen check` found a\n"
+    "drift that breaks the generated API, 3 a bug in kgen (please report it)\n";
+
+// -I directories must exist: clang would skip a missing one without a word,
+// and the header would then be "not found" for no visible reason.
+std::vector<std::string> include_flags(const cxxopts::ParseResult& r) {
+  std::vector<std::string> flags;
+  if (!r.count("include")) return flags;
+  for (const auto& i : r["include"].as<std::vector<std::string>>()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(i, ec))
+      throw kgen::Error("-I " + i + ": error: " + (std::filesystem::exists(i, ec) ? "not a directory" : "no such directory") +
+                        "\n  hint: -I takes a directory of headers");
+    flags.push_back("-I" + i);
+  }
+  return flags;
+}
 
 // Programs run in the kernel tree: a relative path (scripts/tools/bindgen)
 // is made absolute so that it still names the same file there.
@@ -66,14 +84,24 @@ int cmd_generate(int argc, char** argv) {
   if (!r.count("spec")) throw kgen::Error("kgen generate: error: no spec given\n  hint: kgen generate --spec header-specs/net-phy.yaml --kernel TREE");
   kgen::driver::GenerateOptions g;
   g.kernel_dir = r["kernel"].as<std::string>();
-  if (r.count("include"))
-    for (const auto& i : r["include"].as<std::vector<std::string>>()) g.extra_flags.push_back("-I" + i);
+  g.extra_flags = include_flags(r);
   g.kernel_version = r["kernel-version"].as<std::string>();
   g.out_dir = r["out"].as<std::string>();
   g.overlay_dir = r["overlay"].as<std::string>();
   g.bindgen = resolve_program(r["bindgen"].as<std::string>());
   g.rustfmt = resolve_program(r["rustfmt"].as<std::string>());
   g.dump_after = r["dump-after"].as<std::string>();
+  if (!g.dump_after.empty() && g.dump_after != "all") {
+    std::string names;
+    bool known = false;
+    for (const auto& p : kgen::passes::pass_list()) {
+      names += std::string(names.empty() ? "" : ", ") + p.name;
+      known = known || g.dump_after == p.name;
+    }
+    if (!known)
+      throw kgen::Error("kgen generate: error: --dump-after '" + g.dump_after + "': no such pass\n  hint: one of: " + names +
+                        ", or all (kgen passes lists them)");
+  }
   g.write_lock = !r.count("no-lock");
   g.use_cache = !r.count("no-cache");
   for (const auto& rep : kgen::driver::generate_many(g, r["spec"].as<std::vector<std::string>>()))
@@ -88,8 +116,8 @@ int cmd_generate(int argc, char** argv) {
 int cmd_check(int argc, char** argv) {
   cxxopts::Options o("kgen check",
                      "Report how a tree's headers differ from what a spec wraps, as its lock file recorded it.\n"
-                     "Exit status: 0 without drift (silent) or with additions only (warnings), 1 when a drift\n"
-                     "breaks the generated API.");
+                     "Exit status: 0 without drift (silent) or with additions only (warnings), 2 when a drift\n"
+                     "breaks the generated API, 1 on an error (a bad spec, lock or tree).");
   o.add_options()("spec", "header spec (YAML); its lock is <spec>.lock beside it", cxxopts::value<std::string>())(
       "kernel", "a prepared Linux tree (Rust-configured or not)", cxxopts::value<std::string>()->default_value(""))(
       "I,include", "include directory, for tree-less runs (tests)", cxxopts::value<std::vector<std::string>>())(
@@ -107,8 +135,7 @@ int cmd_check(int argc, char** argv) {
   kgen::driver::CheckOptions c;
   c.spec_path = r["spec"].as<std::string>();
   c.kernel_dir = r["kernel"].as<std::string>();
-  if (r.count("include"))
-    for (const auto& i : r["include"].as<std::vector<std::string>>()) c.extra_flags.push_back("-I" + i);
+  c.extra_flags = include_flags(r);
   c.kernel_version = r["kernel-version"].as<std::string>();
   c.lock_path = r["lock"].as<std::string>();
   auto res = kgen::driver::check(c);
@@ -149,18 +176,19 @@ int cmd_infer(int argc, char** argv) {
   }
   kgen::driver::InferOptions i;
   i.kernel_dir = r["kernel"].as<std::string>();
-  if (r.count("include"))
-    for (const auto& d : r["include"].as<std::vector<std::string>>()) i.extra_flags.push_back("-I" + d);
+  i.extra_flags = include_flags(r);
   i.header = r["header"].as<std::string>();
   i.ops = r["ops"].as<std::string>();
   if (r.count("doc-source")) i.doc_sources = r["doc-source"].as<std::vector<std::string>>();
   i.score_spec = r["score"].as<std::string>();
   auto res = kgen::driver::infer(i);
   std::string out = r["output"].as<std::string>();
-  if (out.empty())
-    std::cout << res.yaml;
-  else
+  if (out.empty()) {
+    std::cout << res.yaml << std::flush;
+    if (!std::cout) throw kgen::Error("kgen infer: error: cannot write the draft to stdout");
+  } else {
     kgen::fs::write_if_changed(out, res.yaml);
+  }
   if (!res.score.empty()) std::cerr << res.score;
   return 0;
 }
@@ -189,12 +217,16 @@ int cmd_install(int argc, char** argv, bool install) {
 
 }  // namespace
 
+// Exit status: 0 success, 1 error, 2 breaking drift (kgen check), 3 internal error.
 int main(int argc, char** argv) {
+  // A program that stops reading its input (rustfmt) must be an error that
+  // names it, not a silent death of kgen (support/process.hpp).
+  kgen::process::ignore_sigpipe();
   spdlog::set_default_logger(spdlog::stderr_color_st("kgen"));
   spdlog::set_pattern("kgen: %l: %v");
   if (argc < 2) {
     std::cerr << kUsage;
-    return 2;
+    return 1;
   }
   std::string cmd = argv[1];
   try {
@@ -212,13 +244,19 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::cerr << "kgen: error: unknown command '" << cmd << "'\n" << kUsage;
-    return 2;
+    return 1;
   } catch (const kgen::Error& e) {
     std::cerr << e.what() << "\n";
     return 1;
   } catch (const cxxopts::exceptions::exception& e) {
     std::cerr << "kgen: error: " << e.what() << "\n" << kUsage;
-    return 2;
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A file-system failure kgen did not foresee is still the file system's,
+    // not a kgen bug: name the file and the reason.
+    std::cerr << (e.path1().empty() ? std::string("kgen") : e.path1().string()) << ": error: " << e.code().message()
+              << (e.path2().empty() ? "" : " (" + e.path2().string() + ")") << "\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "kgen: internal error: " << e.what() << "\n";
     return 3;

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "support/diag.hpp"
 #include "support/fs.hpp"
@@ -14,8 +18,16 @@ namespace stdfs = std::filesystem;
 
 std::string render_manifest(const std::string& spec_name, const std::vector<OverlayEntry>& entries) {
   std::string s = "# kgen overlay manifest for " + spec_name + ": files to place and lines to insert.\n";
-  for (const auto& e : entries)
+  for (const auto& e : entries) {
+    // One entry per line: a line break in a value would make two.
+    if (auto why = fs::bad_relative_path(e.path); !why.empty())
+      throw Error(spec_name + ".manifest: error: the kernel path '" + text::replace_all(e.path, "\n", "\\n") +
+                  "' would leave the kernel tree: " + why);
+    if (e.line.find_first_of("\n\r") != std::string::npos)
+      throw Error(spec_name + ".manifest: error: the line to insert into " + e.path + " contains a line break: '" +
+                  text::replace_all(e.line, "\n", "\\n") + "'");
     s += e.kind == OverlayEntry::Kind::File ? "file " + e.path + "\n" : "line " + e.path + " " + e.line + "\n";
+  }
   return s;
 }
 
@@ -28,15 +40,21 @@ std::vector<OverlayEntry> parse_manifest(const std::string& text, const std::str
     auto sp = l.find(' ');
     std::string kind = l.substr(0, sp);
     std::string rest = sp == std::string::npos ? "" : l.substr(sp + 1);
+    std::string at = path + ":" + std::to_string(n);
+    OverlayEntry e;
     if (kind == "file" && !rest.empty()) {
-      out.push_back({OverlayEntry::Kind::File, rest, ""});
+      e = {OverlayEntry::Kind::File, rest, ""};
     } else if (kind == "line") {
       auto sp2 = rest.find(' ');
-      if (sp2 == std::string::npos) throw Error(path + ":" + std::to_string(n) + ":1: error: expected 'line PATH TEXT'");
-      out.push_back({OverlayEntry::Kind::Line, rest.substr(0, sp2), rest.substr(sp2 + 1)});
+      if (sp2 == std::string::npos) throw Error(at + ":1: error: expected 'line PATH TEXT'");
+      e = {OverlayEntry::Kind::Line, rest.substr(0, sp2), rest.substr(sp2 + 1)};
     } else {
-      throw Error(path + ":" + std::to_string(n) + ":1: error: expected 'file PATH' or 'line PATH TEXT'");
+      throw Error(at + ":1: error: expected 'file PATH' or 'line PATH TEXT'");
     }
+    if (auto why = fs::bad_relative_path(e.path); !why.empty())
+      throw Error(at + ":" + std::to_string(kind.size() + 2) + ": error: '" + e.path + "' would leave the kernel tree: " +
+                  why + "\n  hint: regenerate the overlay with kgen generate; manifests hold kernel-relative paths");
+    out.push_back(std::move(e));
   }
   return out;
 }
@@ -65,100 +83,163 @@ std::string insert_line(const std::string& content, const std::string& line) {
 
 namespace {
 
+Error not_a_tree(const std::string& dir, const std::string& why) {
+  return Error(dir + ": error: " + why + "\n  hint: pass --kernel with a Linux 6.12 tree (the one scripts/kernel-tree.sh prints)");
+}
+
+void check_tree(const std::string& kernel_dir) {
+  std::error_code ec;
+  stdfs::path tree(kernel_dir);
+  if (!stdfs::exists(tree, ec)) throw not_a_tree(kernel_dir, "no such directory");
+  if (!stdfs::is_directory(tree, ec)) throw not_a_tree(kernel_dir, "not a directory");
+  if (!stdfs::exists(tree / "Makefile", ec) || !stdfs::is_directory(tree / "rust", ec))
+    throw not_a_tree(kernel_dir, "not a Linux tree with rust/ (no Makefile or rust/)");
+  for (const auto& m : fs::recover(tree, /*scan=*/false)) spdlog::warn("{}", m);
+}
+
+// <tree>/.kgen-overlay/: what install changed, and the originals.
 struct State {
-  std::map<std::string, bool> files;  // path -> had an original (backed up)
-  stdfs::path dir;
-  void load(const stdfs::path& tree) {
-    dir = tree / ".kgen-overlay";  // .kgen/ belongs to scripts/kernel-tree.sh
-    if (auto s = fs::read_file(dir / "state"))
-      for (const auto& l : text::split_lines(*s)) {
-        auto parts = text::split(l, ' ');
-        if (parts.size() == 3 && parts[0] == "file") files[parts[1]] = parts[2] == "1";
-      }
-    // Older kgen kept backups under their bare names, where `make rustfmtcheck` finds them.
-    for (const auto& [rel, had] : files) {
-      std::error_code ec;
-      if (had && stdfs::exists(dir / "backup" / rel) && !stdfs::exists(backup_path(rel)))
-        stdfs::rename(dir / "backup" / rel, backup_path(rel), ec);
+  std::map<std::string, bool> files;  // kernel-relative path -> had an original (backed up)
+  stdfs::path tree, dir;
+  explicit State(const stdfs::path& t) : tree(t), dir(t / ".kgen-overlay") {}  // .kgen/ belongs to scripts/kernel-tree.sh
+  stdfs::path state_path() const { return dir / "state"; }
+  void load() {
+    auto s = fs::read_file(state_path());
+    if (!s) return;
+    unsigned n = 0;
+    for (const auto& l : text::split_lines(*s)) {
+      ++n;
+      auto sp = l.rfind(' ');
+      if (!text::starts_with(l, "file ") || sp == std::string::npos || sp < 5 || (l.substr(sp + 1) != "0" && l.substr(sp + 1) != "1"))
+        throw Error(state_path().string() + ":" + std::to_string(n) + ":1: error: expected 'file PATH 0|1'\n"
+                    "  hint: this file is kgen's record of what install changed; restore it or the tree by hand");
+      std::string rel = l.substr(5, sp - 5);
+      if (auto why = fs::bad_relative_path(rel); !why.empty())
+        throw Error(state_path().string() + ":" + std::to_string(n) + ":6: error: '" + rel +
+                    "' would leave the kernel tree: " + why);
+      files[rel] = l.substr(sp + 1) == "1";
     }
   }
-  void save() const {
+  std::string render() const {
     std::string s;
     for (const auto& [p, orig] : files) s += "file " + p + " " + (orig ? "1" : "0") + "\n";
-    fs::write_if_changed(dir / "state", s);
+    return s;
   }
   // Where the original of `rel` is kept: not as a .rs file, which the tree's
   // own tools (make rustfmtcheck) would find and check.
   stdfs::path backup_path(const std::string& rel) const { return dir / "backup" / (rel + ".orig"); }
-
-  // Backs up the tree's original of `rel` once, before kgen first changes it.
-  void track(const stdfs::path& tree, const std::string& rel) {
-    if (files.count(rel)) return;
-    auto orig = fs::read_file(tree / rel);
-    files[rel] = orig.has_value();
-    if (orig) fs::write_if_changed(backup_path(rel), *orig);
-    save();
-  }
+  // Older kgen kept backups under their bare names.
+  stdfs::path old_backup_path(const std::string& rel) const { return dir / "backup" / rel; }
 };
 
 }  // namespace
 
 InstallReport install_overlay(const std::string& overlay_dir, const std::string& kernel_dir) {
   stdfs::path tree(kernel_dir), ov(overlay_dir);
-  if (!stdfs::exists(tree / "Makefile") || !stdfs::exists(tree / "rust"))
-    throw Error(kernel_dir + ": error: not a Linux tree with rust/\n  hint: pass --kernel with a 6.12 tree");
+  std::error_code ec;
+  if (!stdfs::is_directory(ov, ec))
+    throw Error(overlay_dir + ": error: " + (stdfs::exists(ov, ec) ? "not a directory" : "no such directory") +
+                "\n  hint: pass --overlay with the directory kgen generate wrote (kernel-crate-overlay/)");
+  check_tree(kernel_dir);
   std::vector<stdfs::path> manifests;
   for (const auto& e : stdfs::directory_iterator(ov))
     if (e.path().extension() == ".manifest") manifests.push_back(e.path());
   std::sort(manifests.begin(), manifests.end());
   if (manifests.empty())
     throw Error(overlay_dir + ": error: no *.manifest in the overlay\n  hint: run kgen generate first");
-  // Read everything first, so a bad manifest changes nothing.
-  std::vector<std::pair<OverlayEntry, std::string>> work;
-  for (const auto& m : manifests)
+
+  // Everything is read and computed first; one transaction then writes the
+  // tree, the backups and the state, or nothing.
+  State st(tree);
+  st.load();
+  std::map<std::string, std::string> want;       // kernel-relative path -> content after install
+  std::map<std::string, std::string> owner;      // kernel-relative path -> the manifest line asking for it
+  std::map<std::string, std::optional<std::string>> before;  // what the tree has now
+  std::vector<std::string> errs;
+  for (const auto& m : manifests) {
     for (const auto& e : parse_manifest(fs::read_file_or_throw(m), m.string())) {
-      std::string content;
-      if (e.kind == OverlayEntry::Kind::File) content = fs::read_file_or_throw(ov / e.path);
-      work.emplace_back(e, content);
+      if (!before.count(e.path)) before[e.path] = fs::read_file(tree / e.path);
+      const std::string at = m.string();
+      if (e.kind == OverlayEntry::Kind::File) {
+        if (owner.count(e.path) && want.count(e.path) && text::starts_with(owner[e.path], "file"))
+          errs.push_back((tree / e.path).string() + ": error: placed by two manifests: " + owner[e.path].substr(5) +
+                         " and " + at);
+        want[e.path] = fs::read_file_or_throw(ov / e.path);
+        owner[e.path] = "file " + at;
+      } else {
+        auto cur = want.count(e.path) ? std::optional<std::string>(want[e.path]) : before[e.path];
+        if (!cur) {
+          errs.push_back((tree / e.path).string() + ": error: the file to insert '" + e.line + "' into does not exist (" + at + ")");
+          continue;
+        }
+        want[e.path] = insert_line(*cur, e.line);
+        if (!owner.count(e.path)) owner[e.path] = "line " + at;
+      }
     }
-  State st;
-  st.load(tree);
+  }
+  if (!errs.empty()) throw Error(text::join(errs, "\n"));
+
+  fs::Transaction t(tree);
   InstallReport r;
-  for (const auto& [e, content] : work) {
-    stdfs::path target = tree / e.path;
-    std::string want = content;
-    if (e.kind == OverlayEntry::Kind::Line) {
-      auto cur = fs::read_file(target);
-      if (!cur) throw Error(target.string() + ": error: file to insert '" + e.line + "' into does not exist");
-      want = insert_line(*cur, e.line);
-    }
-    if (fs::read_file(target) == want) {
+  for (const auto& [rel, content] : want) {
+    if (before[rel] == content) {
       ++r.unchanged;
       continue;
     }
-    st.track(tree, e.path);
-    fs::write_if_changed(target, want);
     ++r.written;
+    t.write(tree, tree / rel, content, owner[rel].substr(5));
+    if (!st.files.count(rel)) {
+      st.files[rel] = before[rel].has_value();
+      if (before[rel]) t.write(tree, st.backup_path(rel), *before[rel], owner[rel].substr(5));
+    }
   }
+  // Backups an older kgen kept under their bare names move to their new place.
+  for (const auto& [rel, had] : st.files)
+    if (had && stdfs::exists(st.old_backup_path(rel), ec) && !stdfs::exists(st.backup_path(rel), ec)) {
+      t.write(tree, st.backup_path(rel), fs::read_file_or_throw(st.old_backup_path(rel)), st.state_path().string());
+      t.remove(tree, st.old_backup_path(rel), st.state_path().string());
+    }
+  if (t.size()) t.write(tree, st.state_path(), st.render(), "");
+  t.commit();
   return r;
 }
 
 InstallReport uninstall_overlay(const std::string& kernel_dir) {
+  check_tree(kernel_dir);
   stdfs::path tree(kernel_dir);
-  State st;
-  st.load(tree);
+  State st(tree);
+  st.load();
   InstallReport r;
+  std::error_code ec;
+  if (st.files.empty()) {
+    if (!stdfs::exists(st.state_path(), ec)) stdfs::remove_all(st.dir, ec);  // an empty leftover
+    return r;
+  }
+  fs::Transaction t(tree);
+  std::vector<std::string> errs;
   for (const auto& [rel, had] : st.files) {
     if (had) {
-      auto orig = fs::read_file(st.backup_path(rel));
-      if (!orig) throw Error(st.backup_path(rel).string() + ": error: backup missing; cannot restore " + rel);
-      if (fs::write_if_changed(tree / rel, *orig)) ++r.restored;
-    } else if (fs::remove_file(tree / rel)) {
-      ++r.removed;
+      stdfs::path bak = stdfs::exists(st.backup_path(rel), ec) ? st.backup_path(rel) : st.old_backup_path(rel);
+      auto orig = fs::read_file(bak);
+      if (!orig) {
+        errs.push_back(st.backup_path(rel).string() + ": error: backup missing; cannot restore " + rel +
+                       "\n  hint: restore " + rel + " by hand (e.g. from the kernel source package), then remove " +
+                       st.dir.string());
+        continue;
+      }
+      t.write(tree, tree / rel, *orig, st.state_path().string());
+      t.remove(tree, bak, st.state_path().string());
+    } else {
+      t.remove(tree, tree / rel, st.state_path().string());
     }
   }
-  std::error_code ec;
-  stdfs::remove_all(st.dir, ec);
+  if (!errs.empty()) throw Error(text::join(errs, "\n"));
+  t.remove(tree, st.state_path(), "");
+  auto res = t.commit();
+  std::set<stdfs::path> changed(res.changed.begin(), res.changed.end());
+  for (const auto& [rel, had] : st.files)
+    if (changed.count(fs::normal(tree / rel))) ++(had ? r.restored : r.removed);
+  stdfs::remove_all(st.dir, ec);  // only empty directories are left in it
   return r;
 }
 

@@ -66,8 +66,10 @@ std::optional<RegenCache> parse_cache(const std::string& text_in) {
     } else if (word == "figure") {
       auto parts = text::split(rest, ' ');
       if (parts.size() != 2) return std::nullopt;
+      const std::string& v = parts[1];
+      if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
       for (const auto& [name, member] : figures())
-        if (parts[0] == name) c.report.*member = std::stoul(parts[1]);
+        if (parts[0] == name) c.report.*member = std::stoull(v);
     } else if (word == "warning") {
       c.warnings.push_back(unescape(rest));
     } else if (word == "in" || word == "out") {

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
 #include <regex>
 
@@ -40,20 +39,13 @@ std::string rename_helpers(const std::string& rust) {
 
 std::string run_bindgen(const BindgenRun& r, const model::CModel& m) {
   namespace stdfs = std::filesystem;
-  stdfs::path base = r.tmp_base.empty() ? stdfs::temp_directory_path() : stdfs::absolute(r.tmp_base);
-  static std::atomic<unsigned> runs{0};  // specs run bindgen in parallel
-  stdfs::path dir = base / (".kgen-bindgen-" + std::to_string(::getpid()) + "-" + std::to_string(runs++));
-  stdfs::create_directories(dir);
-  struct Cleanup {
-    stdfs::path d;
-    ~Cleanup() {
-      std::error_code ec;
-      stdfs::remove_all(d, ec);
-    }
-  } cleanup{dir};
+  // A locked scratch directory, removed when done; one a killed run left is
+  // removed by the next run (fs::recover).
+  fs::ScratchDir scratch(r.tmp_base.empty() ? stdfs::temp_directory_path() : stdfs::path(r.tmp_base));
+  const stdfs::path& dir = scratch.path();
   stdfs::path input = dir / "kgen_bindings_input.h";
   stdfs::path output = dir / "bindings.rs";
-  fs::write_if_changed(input, r.input_header_text);
+  fs::write_if_changed(input, r.input_header_text);  // a transaction of its own, inside the scratch directory
 
   std::vector<std::string> argv = text::split(r.program, ' ');
   argv.push_back(input.string());
@@ -90,11 +82,15 @@ std::string run_bindgen(const BindgenRun& r, const model::CModel& m) {
                 "  hint: pass --bindgen with a bindgen >= 0.65.1 (setup.sh uses the toolchain root's, "
                 "scripts/tools/bindgen)");
   if (res.status != 0)
-    throw Error("bindgen: error: '" + argv[0] + "' failed with status " + std::to_string(res.status) + ":\n" +
+    throw Error("bindgen: error: '" + argv[0] + "' " + process::describe_failure(res, 0) + ":\n" +
                 res.err + "\n  hint: bindgen parses the spec's headers plus kgen's helper prototypes with the tree's "
                 "flags; the first error above names the line");
   auto text = fs::read_file(output);
-  if (!text) throw Error("bindgen: error: no output written to " + output.string());
+  if (!text || text::trim(*text).empty())
+    throw Error("bindgen: error: '" + argv[0] + "' exited with status 0 but wrote " +
+                (text ? "an empty file" : "no file") + " (-o " + output.filename().string() + ")" +
+                (res.err.empty() ? "" : ":\n" + res.err) +
+                "\n  hint: pass --bindgen with a bindgen >= 0.65.1 (scripts/tools/bindgen)");
   std::string out = rename_helpers(*text);
   auto defined = bindings_defined(out);
   std::vector<std::string> missing;

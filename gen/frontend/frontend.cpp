@@ -490,10 +490,23 @@ model::CModel parse(const ParseOptions& opts, std::vector<Diagnostic>* tolerated
     for (auto& e : errs) tolerated->push_back({Diagnostic::Level::Error, e.loc, e.message, ""});
   } else if (!errs.empty()) {
     Diagnostics d;
-    for (auto& e : errs)
+    for (auto& e : errs) {
+      // A spec header that is not there: the synthetic input file is kgen's,
+      // so say which header and where it was looked for.
+      if (std::filesystem::path(e.loc.file).filename() == kInputName && e.message.find("file not found") != std::string::npos) {
+        std::string dirs;
+        for (const auto& f : opts.flags)
+          if (f.size() > 2 && f.compare(0, 2, "-I") == 0) dirs += (dirs.empty() ? "" : ", ") + f.substr(2);
+        auto q = e.message.find('\''), q2 = q == std::string::npos ? q : e.message.find('\'', q + 1);
+        std::string name = q2 == std::string::npos ? e.message : e.message.substr(q + 1, q2 - q - 1);
+        d.error(Location{name, 0, 0}, "header not found in the include path" + (dirs.empty() ? std::string() : " (-I " + dirs + ")"),
+                "check the spec's 'headers' (as included: linux/phy.h), and the tree or -I directories");
+        continue;
+      }
       d.error(e.loc, "header does not parse: " + e.message,
               "check that the kernel tree is configured (make LLVM=1 olddefconfig prepare) and that the "
               "spec's headers exist in it");
+    }
     d.throw_if_errors("parse");
   }
   model::CModel m;

@@ -55,8 +55,8 @@ TEST_CASE("drift reports match tests/drift/*/expected.txt", "[drift][golden]") {
       }
       CHECK(lock == fs::read_file_or_throw(c.path() / "expected.lock"));
       CHECK(report == fs::read_file_or_throw(c.path() / "expected.txt"));
-      // The exit status follows the rule: 1 on a breaking drift, else 0.
-      CHECK(r.status == (r.report.breaking ? 1 : 0));
+      // The exit status follows the rule: 2 on a breaking drift, else 0 (1 is an error).
+      CHECK(r.status == (r.report.breaking ? 2 : 0));
       stdfs::remove_all(tmp);
     }
   }

@@ -2,6 +2,7 @@
 // regenerates; several specs share one parse and still get what they would
 // alone.
 #include <catch2/catch.hpp>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -31,9 +32,9 @@ std::map<std::string, std::string> tree_files(const stdfs::path& dir) {
 
 // A scratch copy of the golden widget case and the drift tests' gadget.
 stdfs::path scratch(const std::string& name) {
-  stdfs::path d = stdfs::temp_directory_path() / name;
-  stdfs::remove_all(d);
-  stdfs::create_directories(d);
+  std::string t = (stdfs::temp_directory_path() / (name + "-XXXXXX")).string();
+  REQUIRE(::mkdtemp(t.data()));  // a directory of its own
+  stdfs::path d = t;
   stdfs::copy_file(source("tests/golden/basic/spec.yaml"), d / "widget.yaml");
   stdfs::copy_file(source("tests/golden/basic/widget.h"), d / "widget.h");
   stdfs::copy_file(source("tests/drift/no-drift/spec.yaml"), d / "gadget.yaml");
@@ -137,7 +138,7 @@ TEST_CASE("specs generated together share one parse and get what they get alone"
 }
 
 TEST_CASE("the parse records what it read, the include graph and what a header reaches", "[regen][frontend]") {
-  auto d = stdfs::temp_directory_path() / "kgen-test-inclusions";
+  auto d = scratch("kgen-test-inclusions");
   stdfs::remove_all(d);
   stdfs::create_directories(d / "sub");
   fs::write_if_changed(d / "sub" / "common.h", "#ifndef COMMON_H\n#define COMMON_H\nint common(void);\n#endif\n");

@@ -1,0 +1,1 @@
+//! Hand-written part of the mini module (its source, beside the spec).

@@ -1,0 +1,3 @@
+#!/bin/sh
+# A formatter that dies.
+kill -9 $$
