@@ -45,7 +45,8 @@ trap 'rm -rf "$work"' EXIT
 # The comparison itself first, on two stand-in `kernel` crates with known
 # differences (tests/api-compat/selftest/: an allowed missing item, trait
 # method, changed signature and auto-trait impl; an unlisted change; a stale
-# line; a shorter path that is no change): its output must be expected.txt.
+# line; a shorter path, and defaults upstream lacks, which are no change): its
+# output must be expected.txt.
 selftest() {
     local side dir=$here/selftest rc=0
     for side in upstream generated; do

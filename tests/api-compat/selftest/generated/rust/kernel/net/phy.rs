@@ -48,6 +48,12 @@ pub trait Driver {
     const NAME: &'static str;
     /// Flags.
     const FLAGS: u32 = 0;
+    /// Probes: a default here, which is no change.
+    fn probe(_dev: &mut Device) -> Result<(), ()> {
+        Err(())
+    }
+    /// A default here, which is no change.
+    const ID: u32 = 0;
     /// Reads the status.
     fn read_status(_dev: &mut Device, _extra: u8) -> Result<u16, ()> {
         Err(())

@@ -44,6 +44,10 @@ pub trait Driver {
     const NAME: &'static str;
     /// Flags.
     const FLAGS: u32 = 0;
+    /// Probes: required upstream.
+    fn probe(_dev: &mut Device) -> Result<(), ()>;
+    /// A required const upstream.
+    const ID: u32;
     /// Reads the status.
     fn read_status(_dev: &mut Device) -> Result<u16, ()> {
         Err(())
