@@ -12,6 +12,11 @@
 #                 tests/golden/compile.sh)
 #   kernel-build  the generated modules, with upstream's drivers on top,
 #                 build in the 6.12 tree (tests/kernel-build.sh)
+#   api-compat    the generated modules' public API is upstream 6.12's, but for
+#                 the differences listed in docs/api-differences.md
+#                 (tests/api-compat/check.sh; needs the tree kernel-build built)
+#   metrics       issue 9's figures on out/ and the specs are at or below
+#                 tests/metrics/limits (tests/metrics/check.sh)
 #   qemu          qemu-tests/run.sh: boot the debug kernel with the generated
 #                 modules and the sample drivers, count its results
 set -uo pipefail
@@ -115,6 +120,8 @@ check regenerate regenerate
 check noop-regenerate noop_regenerate
 check golden-rustc "$KGEN_REPO/tests/golden/compile.sh"
 check kernel-build "$KGEN_REPO/tests/kernel-build.sh"
+check api-compat "$KGEN_REPO/tests/api-compat/check.sh"
+check metrics "$KGEN_REPO/tests/metrics/check.sh"
 
 # The QEMU proof: its own 'N passed, N failed' (KTAP results, KUnit doctests,
 # load/unload cycles) counts into the total; a run that ends without that

@@ -1,0 +1,2 @@
+//! Networking.
+pub mod phy;

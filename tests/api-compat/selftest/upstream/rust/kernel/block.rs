@@ -1,0 +1,2 @@
+//! Block devices.
+pub mod mq;

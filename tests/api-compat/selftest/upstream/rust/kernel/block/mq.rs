@@ -1,0 +1,5 @@
+//! blk-mq.
+pub mod gen_disk;
+mod request;
+
+pub use request::Request;

@@ -1,0 +1,4 @@
+//! Disks.
+
+/// A disk.
+pub struct GenDisk;
