@@ -6,6 +6,14 @@
 #   regenerate    a second `kgen generate` rewrites nothing, and the committed
 #                 out/, kernel-crate-overlay/ and header-specs/*.lock are what
 #                 kgen generates
+#   asan-build    kgen, its unit tests and the spec fuzzer built with ASan and
+#                 UBSan (-DKGEN_SANITIZE=ON, in build-asan/), every report fatal
+#   asan-unit     the unit and golden tests under the sanitizers
+#   asan-corpus   tests/bad-input/run.sh: every bad input gets its error and
+#                 exit status and changes nothing on disk, under the sanitizers
+#   asan-fuzz     tests/fuzz: 2000 mutated specs (fixed seed) through the loader,
+#                 the passes and the renderers: no crash, hang, sanitizer report
+#                 or exception other than kgen::Error
 #   noop-regenerate  with nothing changed, `kgen generate` parses nothing
 #                 (the regeneration cache) and prints its time (target 100 ms)
 #   golden-rustc  the golden Rust compiles (rustc, against a stand-in crate;
@@ -116,6 +124,38 @@ else
     failed=$((failed + uf))
     ((uf == 0)) || failures+=(unit+golden)
 fi
+# The sanitizer build (issue 10): ASan + UBSan; any report ends the process
+# with a non-zero status, which fails the check.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+asan_build() {
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKGEN_SANITIZE=ON >/dev/null || return 1
+    cmake --build build-asan -j"$(nproc)" --target kgen kgen_unit_tests kgen_spec_fuzz >/dev/null
+}
+asan_unit() {
+    local out rc=0
+    out=$(build-asan/kgen_unit_tests 2>&1) || rc=$?
+    printf '%s\n' "$out" | tail -n 20 >&2
+    return "$rc"
+}
+asan_corpus() {
+    local out rc=0
+    out=$(bash tests/bad-input/run.sh build-asan/kgen) || rc=$?
+    printf '%s\n' "$out" | grep -v '^ok - ' >&2
+    return "$rc"
+}
+asan_fuzz() { build-asan/kgen_spec_fuzz --count "${KGEN_FUZZ_COUNT:-2000}" --seed "${KGEN_FUZZ_SEED:-1}" >&2; }
+if check asan-build asan_build; then
+    check asan-unit asan_unit
+    check asan-corpus asan_corpus
+    check asan-fuzz asan_fuzz
+else
+    for n in asan-unit asan-corpus asan-fuzz; do
+        failed=$((failed + 1))
+        failures+=("$n")
+    done
+fi
+
 check regenerate regenerate
 check noop-regenerate noop_regenerate
 check golden-rustc "$KGEN_REPO/tests/golden/compile.sh"

@@ -1,0 +1,2 @@
+struct simple { int x; };
+int simple_reset(struct simple *s);

@@ -1,0 +1,1 @@
+// a file from an earlier run
