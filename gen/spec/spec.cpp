@@ -253,11 +253,12 @@ class Loader {
     bool ok = false;
     if (words.size() == 2 && (words[0] == "struct" || words[0] == "union" || words[0] == "enum"))
       ok = ascii_ident(words[1]) && !c_keywords().count(words[1]) && (!tag || words[0] == tag);
-    else if (words.size() == 1 && !tag)
+    else if (words.size() == 1)  // a typedef name (`phy_interface_t` names an anonymous enum)
       ok = ascii_ident(words[0]) && !c_keywords().count(words[0]);
     if (!ok)
       d_.error(loc, what + " " + shown(s) + " is not a C " + (tag ? std::string(tag) + " type" : "type name"),
-               tag ? std::string("write it as in C: '") + tag + " name'" : "write it as in C: 'struct name' or a typedef name");
+               tag ? std::string("write it as in C: '") + tag + " name' or its typedef name"
+                   : "write it as in C: 'struct name' or a typedef name");
   }
   // A C field path: member(.member)*.
   void c_path(const std::string& s, const Location& loc, const std::string& what) {
