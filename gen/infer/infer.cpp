@@ -165,6 +165,7 @@ class Inferrer {
     }
     ops(d, only);
     if (!only.empty()) ops_receiver_type(d);
+    dedupe(d);
     for (auto& t : d.types)
       if (t.ownership == "borrowed")
         t.why.push_back(t.locks.empty() ? "borrowed: no get/put or alloc/free pair, no DEFINE_FREE or DEFINE_CLASS over it"
@@ -457,6 +458,48 @@ class Inferrer {
       d.ops.push_back(op);
     }
     if (!only.empty() && d.ops.empty()) d.notes.push_back("no complete struct " + only + " in the headers");
+  }
+
+  // The spec loader rejects a Rust name used twice in one scope: a C
+  // function or lock pair drafted twice is drafted once, and a name that two
+  // different C items would share falls back to the C name.
+  static void dedupe_methods(std::vector<DraftMethod>& ms, std::set<std::string>& names) {
+    std::vector<DraftMethod> kept;
+    std::set<std::string> c_seen;
+    for (auto& me : ms) {
+      if (!c_seen.insert(me.c).second) continue;
+      if (names.count(me.rust)) me.rust = me.c;
+      if (!names.insert(me.rust).second) continue;
+      kept.push_back(std::move(me));
+    }
+    ms = std::move(kept);
+  }
+
+  static void dedupe(Draft& d) {
+    std::set<std::string> module;  // types, guards and traits share the module's namespace
+    for (const auto& t : d.types) module.insert(t.rust);
+    for (auto& t : d.types) {
+      std::set<std::string> impl, pairs;
+      std::vector<DraftLock> locks;
+      for (auto& lk : t.locks) {
+        if (!pairs.insert(lk.lock + "/" + lk.unlock).second) continue;
+        if (module.count(lk.rust)) lk.rust = text::to_camel(lk.lock) + "Guard";
+        if (!module.insert(lk.rust).second) continue;
+        std::set<std::string> guard_impl;
+        dedupe_methods(lk.methods, guard_impl);
+        locks.push_back(std::move(lk));
+      }
+      t.locks = std::move(locks);
+      dedupe_methods(t.methods, impl);
+      for (auto& lk : t.locks) {
+        if (impl.count(lk.method)) lk.method = lk.lock;
+        impl.insert(lk.method);
+      }
+    }
+    for (auto& o : d.ops) {
+      if (module.count(o.trait)) o.trait = text::to_camel(o.tag) + "Callbacks";
+      module.insert(o.trait);
+    }
   }
 
   // With --ops, the type lent to the callbacks (their usual first parameter).
