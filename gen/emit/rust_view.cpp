@@ -49,10 +49,17 @@ mu::data str_list(const std::vector<std::string>& v) {
   return l;
 }
 
-// The one way kernel-doc becomes rustdoc paragraphs in the generated code
-// (to be swapped for a context-aware one: Rust parameter names, `Result`
-// returns).
+// The one way kernel-doc becomes rustdoc paragraphs where no Rust signature
+// speaks (enums, their variants, the ops trait itself).
 std::vector<std::string> doc_paragraphs(const model::KernelDoc& kd) { return model::rustdoc_paragraphs(kd); }
+
+// Kernel-doc rewritten for a Rust item whose signature the plan decided
+// (`ctx`), as doc-comment lines indented by `indent` (empty: nothing to say).
+std::vector<std::string> doc_for(const model::KernelDoc& kd, const model::DocContext& ctx, size_t indent) {
+  std::vector<std::string> out;
+  for (const auto& l : model::rustdoc_lines(kd, ctx, kDocWidth - indent - 1)) out.push_back(l.empty() ? "" : " " + l);
+  return out;
+}
 
 // `#[doc(alias)]` only where the C name differs from the Rust one (rustdoc
 // rejects an alias equal to the item's name).
@@ -231,14 +238,19 @@ class View {
     low.convention->method_body(w, m.returns, low.site);
     d.set("ret", low.rust_ret);
     d.set("body", w.str());
-    std::vector<std::string> paras;
-    if (!sm.doc.empty()) paras.push_back(sm.doc);
-    else if (auto it = p_.docs.find(m.fn->name); it != p_.docs.end()) paras = doc_paragraphs(it->second);
-    else paras.push_back("Calls the C function `" + m.fn->name + "`.");
-    if (!sm.context.empty()) paras.push_back("Context: " + sm.context + ".");
+    std::vector<std::string> lines;
+    if (!sm.doc.empty()) lines = doc_lines({sm.doc}, kDocWidth - 4);
+    else if (auto it = p_.docs.find(m.fn->name); it != p_.docs.end()) lines = doc_for(it->second, low.doc, 4);
+    if (lines.empty()) lines = doc_lines({"Calls the C function `" + m.fn->name + "`."}, kDocWidth - 4);
+    std::vector<std::string> extra;
+    if (!sm.context.empty()) extra.push_back("Context: " + sm.context + ".");
     if (m.fn->warn_unused_result && m.returns.kind != Returns::Kind::Void)
-      paras.push_back("The C function is `__must_check`; the returned value must be used.");
-    d.set("doc", docs(paras, 4));
+      extra.push_back("The C function is `__must_check`; the returned value must be used.");
+    if (!extra.empty()) {
+      lines.push_back("");
+      for (const auto& l : doc_lines(extra, kDocWidth - 4)) lines.push_back(l);
+    }
+    d.set("doc", str_list(lines));
     return d;
   }
 
@@ -417,10 +429,14 @@ class View {
     d.set("trait_ret", low.trait_ret);
     d.set("body", w.str());
     auto kd = model::parse_kerneldoc(cb.field->doc);
-    std::vector<std::string> paras;
-    if (!kd.empty()) paras = doc_paragraphs(kd);
-    else paras.push_back("Implements the `" + cb.field->name + "` callback.");
-    d.set("doc", docs(paras, 4));
+    model::DocContext ctx = cb.low.doc;
+    if (!cb.low.previous_name.empty()) {
+      ctx.previous = &cb.low.previous_doc;
+      ctx.previous_name = cb.low.previous_name;
+    }
+    std::vector<std::string> lines = doc_for(kd, ctx, 4);
+    if (lines.empty()) lines = doc_lines({"Implements the `" + cb.field->name + "` callback."}, kDocWidth - 4);
+    d.set("doc", str_list(lines));
     return d;
   }
 

@@ -260,6 +260,13 @@ class Lowerer {
       d_.error(sm.loc, "'" + std::string(low.convention->name()) + "' is a convention of callbacks, not of methods",
                "use errno or plain");
     low.rust_ret = low.convention->method_ret(m.returns, site);
+    auto& dc = low.doc;
+    if (!m.fn->params.empty()) dc.self_param = m.fn->params[0].name;
+    for (size_t i = 1, k = 0; i < m.fn->params.size() && k < low.params.size(); ++i, ++k)
+      dc.params[m.fn->params[i].name] = low.params[k].name;
+    dc.returns_result = in_result;
+    dc.returns_value = m.returns.kind == Returns::Kind::Value;
+    dc.returns_option = m.returns.kind == Returns::Kind::NullPtr;
   }
 
   // The Rust name of a spec type seen from the trait (`Self`) or from the
@@ -466,6 +473,22 @@ class Lowerer {
       default: break;
     }
     low.trait_ret = low.convention->callback_ret(r, site);
+    auto& dc = low.doc;
+    for (size_t i = 0; i < fp.params.size() && i < low.args.size(); ++i)
+      if (!fp.params[i].name.empty())
+        dc.params[fp.params[i].name] = low.args[i].kind == LoweredArg::Kind::Unused ? "" : low.args[i].name;
+    dc.returns_result = in_result;
+    dc.returns_value = r.kind == Returns::Kind::Value;
+    // "Ditto" in a member's doc refers to the member declared before it.
+    const model::CField* prev = nullptr;
+    for (const auto& f : o.record->fields) {
+      if (&f == cb.field) break;
+      if (f.type.is_function_pointer()) prev = &f;
+    }
+    if (prev) {
+      low.previous_doc = model::parse_kerneldoc(prev->doc);
+      low.previous_name = prev->name;
+    }
   }
 
   // Registration, device ids and the module macro, from the spec and the C

@@ -43,6 +43,9 @@ struct LoweredMethod {
   const Convention* convention = nullptr;
   MethodSite site;        // the C call, its SAFETY reason and the return conversion
   std::string rust_ret;   // " -> T" or ""
+  // How the C function's kernel-doc is rewritten for the Rust method: its
+  // parameters' Rust names (the receiver is `self`) and what it returns.
+  model::DocContext doc;
 };
 
 struct PlannedMethod {
@@ -142,6 +145,13 @@ struct LoweredCallback {
   CallbackSite site;    // the call of the trait method and the return conversion
   std::string c_ret;    // " -> c_int" or ""
   std::string trait_ret;
+  // How the member's kernel-doc is rewritten for the trait method: the C
+  // parameters' trait names ("" when not passed on), what it returns, and
+  // the doc of the member before it ("Ditto for ..."); `doc.previous` is set
+  // by whoever renders, to point at `previous_doc`.
+  model::DocContext doc;
+  model::KernelDoc previous_doc;
+  std::string previous_name;
 };
 
 struct PlannedCallback {

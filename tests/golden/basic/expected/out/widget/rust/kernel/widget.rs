@@ -180,8 +180,6 @@ impl Widget {
     ///
     /// Puts the widget back in its first state.
     ///
-    /// Returns 0 on success, a negative errno on failure.
-    ///
     /// The C function is `__must_check`; the returned value must be used.
     #[doc(alias = "widget_reset")]
     pub fn reset(&mut self) -> Result {
@@ -193,7 +191,7 @@ impl Widget {
 
     /// Read a register.
     ///
-    /// Returns the value, or a negative errno.
+    /// Returns the value.
     #[doc(alias = "widget_read")]
     pub fn read(&mut self, reg: u16) -> Result<u16> {
         let ptr = self.0.get();
@@ -225,7 +223,7 @@ impl Widget {
 
     /// Find a sibling widget.
     ///
-    /// Returns the sibling with a reference taken, or an ERR_PTR.
+    /// Returns the sibling with a reference taken.
     #[doc(alias = "widget_find")]
     pub fn find(&self, id: i32) -> Result<crate::types::ARef<Widget>> {
         let ptr = self.0.get();
@@ -291,9 +289,9 @@ impl Widget {
 impl WidgetGuard<'_> {
     /// Read a register with the widget locked.
     ///
-    /// Returns the value, or a negative errno.
+    /// Returns the value.
     ///
-    /// Context: the caller holds the widget lock.
+    /// The caller holds the widget lock.
     #[doc(alias = "__widget_read_locked")]
     pub fn read(&mut self, reg: u16) -> Result<u16> {
         let ptr = self.0 .0.get();
@@ -383,7 +381,10 @@ impl<T: Ops> Adapter<T> {
     /// # Safety
     ///
     /// Called only by C through `widget_ops::get`, under the contract stated on [`Adapter`].
-    unsafe extern "C" fn get_callback(w: *mut bindings::widget, idx: crate::ffi::c_int) -> crate::ffi::c_int {
+    unsafe extern "C" fn get_callback(
+        w: *mut bindings::widget,
+        idx: crate::ffi::c_int,
+    ) -> crate::ffi::c_int {
         from_result(|| {
             // SAFETY: `w` points at a valid `widget` for the call, and C holds the lock that
             // `widget_lock` takes, so nothing else uses it (the contract of `widget_ops::get`).
@@ -504,7 +505,9 @@ impl Registration {
         }
         // SAFETY: The type invariants of `OpsVTable` ensure every entry is a valid
         // `widget_ops`; `drivers` is pinned and `'static`, so it outlives the registration.
-        to_result(unsafe { bindings::widget_ops_register(drivers[0].0.get(), drivers.len().try_into()?, module.0) })?;
+        to_result(unsafe {
+            bindings::widget_ops_register(drivers[0].0.get(), drivers.len().try_into()?, module.0)
+        })?;
         // INVARIANT: `drivers` was registered above.
         Ok(Registration { drivers })
     }
@@ -514,6 +517,8 @@ impl Drop for Registration {
     fn drop(&mut self) {
         // CAST: `register` checked that the number of drivers fits in an `i32`.
         // SAFETY: The type invariants guarantee that `self.drivers` is registered.
-        unsafe { bindings::widget_ops_unregister(self.drivers[0].0.get(), self.drivers.len() as i32) };
+        unsafe {
+            bindings::widget_ops_unregister(self.drivers[0].0.get(), self.drivers.len() as i32)
+        };
     }
 }

@@ -107,7 +107,10 @@ impl<T: Ops> Adapter<T> {
     /// # Safety
     ///
     /// Called only by C through `queue_ops::queue`, under the contract stated on [`Adapter`].
-    unsafe extern "C" fn queue_callback(_arg0: *mut bindings::queue_hw, arg1: *const bindings::queue_data) -> bindings::qstatus_t {
+    unsafe extern "C" fn queue_callback(
+        _arg0: *mut bindings::queue_hw,
+        arg1: *const bindings::queue_data,
+    ) -> bindings::qstatus_t {
         // SAFETY: The C side passes a valid `queue_data` whose request is valid.
         let (rq, is_last) = unsafe { (&*(*arg1).rq.cast::<QueueReq<T>>(), (*arg1).last) };
         match T::queue(rq, is_last) {
@@ -127,7 +130,11 @@ impl<T: Ops> Adapter<T> {
     ///
     /// Called only by C through `queue_ops::init_request`, under the contract stated on
     /// [`Adapter`].
-    unsafe extern "C" fn init_request_callback(set: *mut bindings::queue_set, _arg1: *mut bindings::queue_req, _arg2: crate::ffi::c_uint) -> crate::ffi::c_int {
+    unsafe extern "C" fn init_request_callback(
+        set: *mut bindings::queue_set,
+        _arg1: *mut bindings::queue_req,
+        _arg2: crate::ffi::c_uint,
+    ) -> crate::ffi::c_int {
         let _ = set;
         0
     }
@@ -144,7 +151,8 @@ impl<T: Ops> Adapter<T> {
     /// # Safety
     ///
     /// Called only by C through `queue_ops::show`, under the contract stated on [`Adapter`].
-    #[cfg(CONFIG_QUEUE_DEBUG)] unsafe extern "C" fn show_callback(rq: *mut bindings::queue_req) {
+    #[cfg(CONFIG_QUEUE_DEBUG)]
+    unsafe extern "C" fn show_callback(rq: *mut bindings::queue_req) {
         // SAFETY: `rq` points at a valid `queue_req` for the call (the contract of
         // `queue_ops::show`); `QueueReq` is a transparent wrapper of it, and only a shared
         // reference is made.
@@ -171,7 +179,8 @@ impl<T: Ops> OpsVTable<T> {
         } else {
             None
         },
-        #[cfg(CONFIG_QUEUE_DEBUG)] show: if T::HAS_SHOW {
+        #[cfg(CONFIG_QUEUE_DEBUG)]
+        show: if T::HAS_SHOW {
             Some(Adapter::<T>::show_callback)
         } else {
             None
