@@ -683,17 +683,19 @@ pub trait Operations: Sized {
     /// Queue a new request from block IO.
     fn queue_rq(_rq: ARef<Request<Self>>, _is_last: bool) -> Result;
 
-    /// If a driver uses bd->last to judge when to submit requests to hardware, it must define
-    /// this function. In case of errors that make us stop issuing further requests, this hook
-    /// serves the purpose of kicking the hardware (which the last request otherwise would have
-    /// done).
+    /// If a driver uses `bd->last` to judge when to submit requests to hardware, it must
+    /// define this function.
+    ///
+    /// In case of errors that make us stop issuing further requests, this hook serves the
+    /// purpose of kicking the hardware (which the last request otherwise would have done).
     fn commit_rqs() {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Reserve budget before queue request, once .queue_rq is run, it is driver's
-    /// responsibility to release the reserved budget. Also we have to handle failure case of
-    /// .get_budget for avoiding I/O deadlock.
+    /// responsibility to release the reserved budget.
+    ///
+    /// Also we have to handle failure case of .get_budget for avoiding I/O deadlock.
     fn get_budget(_queue: Option<&Self>) -> i32 {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
@@ -734,7 +736,7 @@ pub trait Operations: Sized {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Ditto for exit/teardown.
+    /// Like `init_hctx`, but for exit/teardown.
     fn exit_hctx(_queue: Option<&Self>, _hw_queue_index: u32) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }

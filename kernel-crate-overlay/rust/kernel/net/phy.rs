@@ -631,12 +631,10 @@ impl Device {
         unsafe { bindings::phy_resolve_aneg_linkmode(ptr) };
     }
 
-    /// Software reset the PHY via BMCR_RESET bit.
+    /// Software reset the PHY via `BMCR_RESET` bit.
     ///
-    /// Perform a software PHY reset using the standard BMCR_RESET bit and poll for the reset
+    /// Perform a software PHY reset using the standard `BMCR_RESET` bit and poll for the reset
     /// bit to be cleared.
-    ///
-    /// Returns 0 on success, < 0 on failure
     pub fn genphy_soft_reset(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: `genphy_soft_reset` gets a valid `phy_device` (the type invariant), and `&mut
@@ -656,7 +654,7 @@ impl Device {
     /// Start auto-negotiation for this PHY device.
     ///
     /// Sanitizes the settings (if we're not autonegotiating them), and then calls the driver's
-    /// config_aneg function. If the PHYCONTROL Layer is operating, we change the state to
+    /// `config_aneg` function. If the PHYCONTROL Layer is operating, we change the state to
     /// reflect the beginning of Auto-negotiation or forcing.
     #[doc(alias = "_phy_start_aneg")]
     pub fn start_aneg(&mut self) -> Result {
@@ -682,10 +680,10 @@ impl Device {
         to_result(unsafe { bindings::genphy_suspend(ptr) })
     }
 
-    /// Update link status in `phydev`.
+    /// Update link status in `self`.
     ///
-    /// Update the value in phydev->link to reflect the current link value. In order to do this,
-    /// we need to read the status register twice, keeping the second value.
+    /// Update the value in `phydev->link` to reflect the current link value. In order to do
+    /// this, we need to read the status register twice, keeping the second value.
     pub fn genphy_update_link(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: `genphy_update_link` gets a valid `phy_device` (the type invariant), and `&mut
@@ -703,9 +701,7 @@ impl Device {
 
     /// Read PHY abilities from Clause 22 registers.
     ///
-    /// Reads the PHY's abilities and populates phydev->supported accordingly.
-    ///
-    /// Returns 0 on success, < 0 on failure
+    /// Reads the PHY's abilities and populates `phydev->supported` accordingly.
     pub fn genphy_read_abilities(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: `genphy_read_abilities` gets a valid `phy_device` (the type invariant), and `&mut
@@ -729,10 +725,10 @@ impl Device {
         to_result(unsafe { bindings::genphy_restart_aneg(ptr) })
     }
 
-    /// Configures/forces speed/duplex from `phydev`.
+    /// Configures/forces speed/duplex from `self`.
     ///
-    /// Configures MII_BMCR to force speed/duplex to the values in phydev. Assumes that the
-    /// values are valid. Please see phy_sanitize_settings().
+    /// Configures `MII_BMCR` to force speed/duplex to the values in phydev. Assumes that the
+    /// values are valid. Please see `phy_sanitize_settings()`.
     pub fn genphy_setup_forced(&mut self) -> Result {
         let ptr = self.0.get();
         // SAFETY: `genphy_setup_forced` gets a valid `phy_device` (the type invariant), and `&mut
@@ -818,7 +814,7 @@ impl Device {
 
     /// Convenience function for testing a given PHY irq.
     ///
-    /// NOTE: must be kept in sync with addition/removal of PHY_POLL and PHY_MAC_INTERRUPT
+    /// NOTE: must be kept in sync with addition/removal of `PHY_POLL` and `PHY_MAC_INTERRUPT`.
     #[doc(alias = "phy_interrupt_is_valid")]
     pub fn has_valid_interrupt(&self) -> bool {
         let ptr = self.0.get();
@@ -2414,22 +2410,27 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Called during discovery. Used to set up device-specific structures, if any.
+    /// Called during discovery.
+    ///
+    /// Used to set up device-specific structures, if any.
     fn probe(_phydev: &mut Device) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Probe the hardware to determine what abilities it has. Should only set
-    /// phydev->supported.
+    /// Probe the hardware to determine what abilities it has.
+    ///
+    /// Should only set `phydev->supported`.
     fn get_features(_phydev: &mut Device) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Get the supported type of rate matching for a particular phy interface. This is used by
-    /// phy consumers to determine whether to advertise lower-speed modes for that interface. It
-    /// is assumed that if a rate matching mode is supported on an interface, then that
-    /// interface's rate can be adapted to all slower link speeds supported by the phy. If the
-    /// interface is not supported, this should return `RATE_MATCH_NONE`.
+    /// Get the supported type of rate matching for a particular phy interface.
+    ///
+    /// This is used by phy consumers to determine whether to advertise lower-speed modes for
+    /// that interface. It is assumed that if a rate matching mode is supported on an
+    /// interface, then that interface's rate can be adapted to all slower link speeds
+    /// supported by the phy. If the interface is not supported, this should return
+    /// `RATE_MATCH_NONE`.
     fn get_rate_matching(_phydev: &mut Device, _iface: Interface) -> Result<u32> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
@@ -2444,8 +2445,8 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Configures the advertisement and resets autonegotiation if phydev->autoneg is on, forces
-    /// the speed to the current settings in phydev if phydev->autoneg is off.
+    /// Configures the advertisement and resets autonegotiation if `phydev->autoneg` is on,
+    /// forces the speed to the current settings in phydev if `phydev->autoneg` is off.
     fn config_aneg(_phydev: &mut Device) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
@@ -2460,8 +2461,10 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Enables or disables interrupts. It should also clear any pending interrupts prior to
-    /// enabling the IRQs and after disabling them.
+    /// Enables or disables interrupts.
+    ///
+    /// It should also clear any pending interrupts prior to enabling the IRQs and after
+    /// disabling them.
     fn config_intr(_phydev: &mut Device) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
@@ -2476,45 +2479,50 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Returns true if this is a suitable driver for the given phydev. If NULL, matching is
-    /// based on phy_id and phy_id_mask.
+    /// Returns true if this is a suitable driver for the given phydev.
+    ///
+    /// If `NULL`, matching is based on `phy_id` and `phy_id_mask`.
     fn match_phy_device(_phydev: &Device) -> bool {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Some devices (e.g. qnap TS-119P II) require PHY register changes to enable Wake on LAN,
-    /// so set_wol is provided to be called in the ethernet driver's set_wol function.
+    /// so `set_wol` is provided to be called in the ethernet driver's `set_wol` function.
     fn set_wol(_dev: &mut Device, _wol: &mut bindings::ethtool_wolinfo) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// See set_wol, but for checking whether Wake on LAN is enabled.
+    /// See `set_wol`, but for checking whether Wake on LAN is enabled.
     fn get_wol(_dev: &mut Device, _wol: &mut bindings::ethtool_wolinfo) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called to inform a PHY device driver when the core is about to change the link state.
+    ///
     /// This callback is supposed to be used as fixup hook for drivers that need to take action
-    /// when the link state changes. Drivers are by no means allowed to mess with the PHY device
-    /// structure in their implementations.
+    /// when the link state changes. Drivers are by no means allowed to mess with the PHY
+    /// device structure in their implementations.
     fn link_change_notify(_dev: &mut Device) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// PHY specific driver override for reading a MMD register. This function is optional for
-    /// PHY specific drivers. When not provided, the default MMD read function will be used by
-    /// phy_read_mmd(), which will use either a direct read for Clause 45 PHYs or an indirect
-    /// read for Clause 22 PHYs. devnum is the MMD device number within the PHY device, regnum
-    /// is the register within the selected MMD device.
+    /// PHY specific driver override for reading a MMD register.
+    ///
+    /// This function is optional for PHY specific drivers. When not provided, the default MMD
+    /// read function will be used by `phy_read_mmd()`, which will use either a direct read for
+    /// Clause 45 PHYs or an indirect read for Clause 22 PHYs. devnum is the MMD device number
+    /// within the PHY device, regnum is the register within the selected MMD device.
     fn read_mmd(_dev: &mut MdioBusGuard<'_>, _devnum: u8, _regnum: u16) -> Result<u16> {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// PHY specific driver override for writing a MMD register. This function is optional for
-    /// PHY specific drivers. When not provided, the default MMD write function will be used by
-    /// phy_write_mmd(), which will use either a direct write for Clause 45 PHYs, or an indirect
-    /// write for Clause 22 PHYs. devnum is the MMD device number within the PHY device, regnum
-    /// is the register within the selected MMD device. val is the value to be written.
+    /// PHY specific driver override for writing a MMD register.
+    ///
+    /// This function is optional for PHY specific drivers. When not provided, the default MMD
+    /// write function will be used by `phy_write_mmd()`, which will use either a direct write
+    /// for Clause 45 PHYs, or an indirect write for Clause 22 PHYs. devnum is the MMD device
+    /// number within the PHY device, regnum is the register within the selected MMD device.
+    /// val is the value to be written.
     fn write_mmd(_dev: &mut MdioBusGuard<'_>, _devnum: u8, _regnum: u16, _val: u16) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
@@ -2558,8 +2566,7 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Retrieve link statistics. `dev`: The PHY device for which the statistics are retrieved.
-    /// `link_stats`: structure where link-specific stats will be stored.
+    /// Retrieve link statistics.
     ///
     /// Retrieves link-related statistics for the given PHY device. The input structure is
     /// pre-initialized with `ETHTOOL_STAT_NOT_SET`, and the driver must only modify members
@@ -2604,16 +2611,20 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Set a PHY LED brightness. Index indicates which of the PHYs led should be set. Value
-    /// follows the standard LED class meaning, e.g. LED_OFF, LED_HALF, LED_FULL.
+    /// Set a PHY LED brightness.
+    ///
+    /// Index indicates which of the PHYs led should be set. Value follows the standard LED
+    /// class meaning, e.g. `LED_OFF`, `LED_HALF`, `LED_FULL`.
     fn led_brightness_set(_dev: &mut Device, _index: u8, _value: u32) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Set a PHY LED blinking. Index indicates which of the PHYs led should be configured to
-    /// blink. Delays are in milliseconds and if both are zero then a sensible default should be
-    /// chosen. The call should adjust the timings in that case and if it can't match the values
-    /// specified exactly.
+    /// Set a PHY LED blinking.
+    ///
+    /// Index indicates which of the PHYs led should be configured to blink. Delays are in
+    /// milliseconds and if both are zero then a sensible default should be chosen. The call
+    /// should adjust the timings in that case and if it can't match the values specified
+    /// exactly.
     fn led_blink_set(
         _dev: &mut Device,
         _index: u8,
@@ -2623,38 +2634,30 @@ pub trait Driver {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Can the HW support the given rules. `dev`: PHY device which has the LED `index`: Which
-    /// LED of the PHY device `rules` The core is interested in these rules.
+    /// Can the HW support the given rules.
     ///
-    /// Return 0 if yes, -EOPNOTSUPP if not, or an error code.
+    /// Returns `Ok(())` if yes, `EOPNOTSUPP` if not, or another error.
     fn led_hw_is_supported(_dev: &mut Device, _index: u8, _rules: usize) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Set the HW to control the LED `dev`: PHY device which has the LED `index`: Which LED of
-    /// the PHY device `rules` The rules used to control the LED.
-    ///
-    /// Returns 0, or a an error code.
+    /// Set the HW to control the LED.
     fn led_hw_control_set(_dev: &mut Device, _index: u8, _rules: usize) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Get how the HW is controlling the LED `dev`: PHY device which has the LED `index`: Which
-    /// LED of the PHY device `rules` Pointer to the rules used to control the LED.
+    /// Get how the HW is controlling the LED.
     ///
-    /// Set \*@rules to how the HW is currently blinking. Returns 0 on success, or a error code
-    /// if the current blinking cannot be represented in rules, or some other error happens.
+    /// Set `*rules` to how the HW is currently blinking. Returns an error if the current
+    /// blinking cannot be represented in rules, or some other error happens.
     fn led_hw_control_get(_dev: &mut Device, _index: u8, _rules: &mut usize) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
-    /// Set the LED polarity modes `dev`: PHY device which has the LED `index`: Which LED of the
-    /// PHY device `modes`: bitmap of LED polarity modes.
+    /// Set the LED polarity modes.
     ///
     /// Configure LED with all the required polarity modes in `modes` to make it correctly turn
     /// ON or OFF.
-    ///
-    /// Returns 0, or an error code.
     fn led_polarity_set(_dev: &mut Device, _index: i32, _modes: usize) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
