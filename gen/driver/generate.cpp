@@ -478,8 +478,10 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
   std::string lock_text;
   if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, kernel_version), spec_display);
 
-  // 10. Plan the files: out/<spec>/ holds the three layers, the overlay what
-  //     goes into a tree. generate_many writes them, with every other spec's.
+  // 10. Plan the files: out/<spec>/ holds bindgen's FFI layer, the report
+  //     and the cache; the overlay holds the C helpers and the safe Rust,
+  //     which is what goes into a tree (one copy: out/ does not repeat them).
+  //     generate_many writes them, with every other spec's.
   SpecResult result;
   stdfs::path out = stdfs::path(o.out_dir) / s.name;
   stdfs::path ov = o.overlay_dir;
@@ -494,7 +496,6 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
     result.outputs.push_back({root, p, c, owner});
   };
   for (const auto& [rel, content] : files) {
-    put(o.out_dir, out / rel, content, kernel_owner[rel]);
     put(ov, ov / rel, content, kernel_owner[rel]);
     manifest.push_back({OverlayEntry::Kind::File, rel, ""});
   }

@@ -142,6 +142,7 @@ std::string Conversion::apply(const std::string& expr) const {
     case Kind::From: return to + "::from(" + expr + ")";
     case Kind::TryFrom: return to + "::try_from(" + expr + ")?";
     case Kind::Cast: return expr + " as " + to;
+    case Kind::EnumFromC: return to + "::try_from_c(" + expr + ")?";
   }
   return expr;
 }
@@ -152,6 +153,7 @@ std::string Conversion::describe() const {
     case Kind::From: return "from " + from + " into " + to;
     case Kind::TryFrom: return "try_from " + from + " into " + to;
     case Kind::Cast: return "cast " + from + " as " + to + " (CAST: " + reason + ")";
+    case Kind::EnumFromC: return "enum " + to + " from C " + from + " (EINVAL for an unknown value)";
   }
   return "";
 }

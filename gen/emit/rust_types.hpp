@@ -45,12 +45,13 @@ std::string convert_int(const std::string& expr, const std::string& from, const 
 // it: nothing to do, a lossless `From`, a checked `try_from` (only where the
 // code returns a `Result`), or a cast that carries a `// CAST:` reason.
 struct Conversion {
-  enum class Kind { Same, From, TryFrom, Cast } kind = Kind::Same;
+  // EnumFromC: a C value into a spec enum (`E::try_from_c(v)?`).
+  enum class Kind { Same, From, TryFrom, Cast, EnumFromC } kind = Kind::Same;
   std::string from, to;
   std::string reason;  // Cast: why the cast is right (the `// CAST:` comment)
   // The Rust expression converting `expr` (TryFrom ends in `?`).
   std::string apply(const std::string& expr) const;
-  bool lossy() const { return kind == Kind::TryFrom || kind == Kind::Cast; }
+  bool lossy() const { return kind == Kind::TryFrom || kind == Kind::Cast || kind == Kind::EnumFromC; }
   std::string describe() const;  // for Plan::dump()
 };
 

@@ -140,8 +140,6 @@ class View {
                               : "Values of the C `" + e.spec->c + "`.";
     d.set("doc", docs({doc}));
     d.set("c_type", e.c_type);
-    std::string ct = e.c_type;
-    d.set("doc_c_type", text::starts_with(ct, "bindings::") ? "kernel::" + ct : ct);
     d.set("mod_path", s_.rust_path);
     mu::data vs{mu::data::type::list};
     for (size_t i = 0; i < e.spec->variants.size(); ++i) {
@@ -153,11 +151,18 @@ class View {
       v.set("enum_rust", e.spec->rust);
       v.set("c_value", enum_c_value(e, c));
       std::string vdoc;
-      if (e.c)
+      for (const auto& [dc, text] : e.spec->docs)  // the spec's, where the header has no comment
+        if (dc == c) vdoc = text;
+      if (e.c && vdoc.empty())
         for (const auto& k : e.c->constants)
           if (k.name == c) {
             model::KernelDoc kc = model::parse_kerneldoc(k.doc);
             if (!kc.summary.empty()) vdoc = doc_paragraphs(kc)[0];
+            // A plain comment next to the enumerator (see attach_define_comments).
+            else if (auto lines = model::rustdoc_lines(
+                         model::parse_comment_text(model::strip_comment_markers(k.doc)), {}, kDocWidth - 4);
+                     !lines.empty())
+              vdoc = text::join(lines, " ");
           }
       for (const auto& [pname, ptext] : kd.params)  // "@CONST: text" in the enum's kernel-doc
         if (vdoc.empty() && pname == c && !ptext.empty()) vdoc = doc_paragraphs({"", ptext, {}, {}, "", ""})[0];
@@ -175,7 +180,7 @@ class View {
     g.set("name", f.spec->get);
     g.set("c_field", f.spec->c);
     set_alias(g, f.spec->c, f.spec->get);
-    std::string read = "unsafe { (*ptr)." + f.spec->c + (f.bitfield ? "()" : "") + " }";
+    std::string read = "unsafe { (*ptr)." + f.path + (f.bitfield ? "()" : "") + " }";
     CodeWriter w(8);
     w.comment(lg.safety, "SAFETY");
     // No `let` when there is nothing to convert (clippy::let_and_return).
@@ -218,7 +223,15 @@ class View {
     w.comment(ls.safety, "SAFETY");
     w.line("unsafe { " + ls.write + " };");
     s.set("body", w.str());
-    s.set("doc", docs({sf.doc.empty() ? "Sets `" + sf.c + "`." : sf.doc}, 4));
+    // One doc for a getter and its setter names the value ("The node ID."):
+    // the setter's is "Sets the node ID.".
+    std::string doc = sf.doc.empty() ? "Sets `" + sf.c + "`." : sf.doc;
+    if (!sf.doc.empty() && !sf.get.empty() && !text::starts_with(sf.doc, "Sets ") &&
+        std::isupper(static_cast<unsigned char>(sf.doc[0])) &&
+        !std::isupper(static_cast<unsigned char>(sf.doc.size() > 1 ? sf.doc[1] : 'a')))
+      doc = "Sets " + std::string(1, static_cast<char>(std::tolower(static_cast<unsigned char>(sf.doc[0])))) +
+            sf.doc.substr(1);
+    s.set("doc", docs({doc}, 4));
     return s;
   }
 
@@ -272,6 +285,10 @@ class View {
       d.set("phantom", "");
     }
     d.set("from_raw", p_.from_raw_types.count(st.rust) > 0);
+    d.set("from_raw_safety", docs({"For the duration of `'a`, `ptr` must point at a valid `" + tag +
+                                   "`, and the caller must be in a context where every method of this "
+                                   "type may be called."},
+                                  4));
     std::vector<std::string> paras;
     if (!st.doc.empty()) paras.push_back(st.doc);
     else paras.push_back("A C `struct " + tag + "`.");
@@ -346,8 +363,12 @@ class View {
       set_alias(x, c.c, c.rust);
       x.set("type", g.spec->type);
       CodeWriter w(4);
+      // The #define's header comment (or the spec's doc), as kernel-doc prose is rendered.
+      std::vector<std::string> doc;
+      if (!c.doc.empty()) doc = model::rustdoc_lines(model::parse_comment_text(c.doc), {}, kDocWidth - 4);
+      if (doc.empty()) doc = {"`" + c.c + "`."};
+      for (const auto& l : doc) w.line(l.empty() ? "///" : "/// " + l);
       if (c.c != c.rust) w.line("#[doc(alias = \"" + c.c + "\")]");
-      w.line("#[doc = \"Value of the C macro `" + c.c + "`.\"]");
       if (!c.cast.empty()) w.comment(c.cast, "CAST");
       w.line("pub const " + c.rust + ": " + g.spec->type + " = " + c.expr + ";");
       x.set("item", w.str());
@@ -386,6 +407,18 @@ class View {
     d.set("always", sc.required || sc.internal);
     d.set("required", sc.required);
     CodeWriter w(8);
+    if (sc.internal && !cb.low.internal_call.empty()) {
+      const auto& low = cb.low;
+      std::vector<std::string> c_params;
+      for (const auto& a : low.args) c_params.push_back(a.c_decl);
+      d.set("c_ret", low.c_ret);
+      d.set("c_params", text::join(c_params, ", "));
+      w.comment(low.internal_safety, "SAFETY");
+      w.line("unsafe { " + low.internal_call + " };");
+      if (!low.c_ret.empty()) w.line("0");
+      d.set("body", w.str());
+      return d;
+    }
     if (sc.internal) {
       std::vector<std::string> c_params;
       for (size_t i = 0; i < fp.params.size(); ++i) {
@@ -422,6 +455,13 @@ class View {
           w.line("let mut " + a.name + " = core::mem::ManuallyDrop::new(" + a.guard + "(" + a.name + "));");
         }
         if (a.kind == K::Value && a.conv.lossy()) passes::convert_into(w, a.name, a.conv);
+      }
+      for (const auto& a : low.derived) {
+        if (!a.make.empty()) {
+          w.comment(a.safety, "SAFETY");
+          w.line("let " + a.name + " = unsafe { " + a.make + " };");
+        }
+        if (a.conv.lossy()) passes::convert_into(w, a.name, a.conv);
       }
       if (!low.prelude.empty()) w.code(low.prelude);
     };

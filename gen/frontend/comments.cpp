@@ -113,16 +113,22 @@ std::string define_comment(const std::vector<std::string>& lines, size_t line) {
 
 void attach_define_comments(model::CModel& m, const std::filesystem::path& base) {
   std::map<std::string, std::vector<std::string>> files;
-  for (auto& [name, mac] : m.macros) {
-    if (mac.loc.file.empty() || mac.loc.line == 0) continue;
-    auto it = files.find(mac.loc.file);
+  auto comment_at = [&](const Location& loc) -> std::string {
+    if (loc.file.empty() || loc.line == 0) return "";
+    auto it = files.find(loc.file);
     if (it == files.end()) {
-      std::filesystem::path p(mac.loc.file);
+      std::filesystem::path p(loc.file);
       auto t = fs::read_file(p.is_absolute() ? p : base / p);
-      it = files.emplace(mac.loc.file, t ? text::split(*t, '\n') : std::vector<std::string>{}).first;
+      it = files.emplace(loc.file, t ? text::split(*t, '\n') : std::vector<std::string>{}).first;
     }
-    mac.doc = define_comment(it->second, mac.loc.line);
-  }
+    return define_comment(it->second, loc.line);
+  };
+  for (auto& [name, mac] : m.macros) mac.doc = comment_at(mac.loc);
+  // An enumerator is documented the same way ("/* read sectors */" above
+  // REQ_OP_READ), unless libclang found a doc comment for it.
+  for (auto& [key, e] : m.enums)
+    for (auto& k : e.constants)
+      if (k.doc.empty()) k.doc = comment_at(k.loc);
 }
 
 }  // namespace kgen::frontend

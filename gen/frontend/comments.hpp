@@ -26,9 +26,10 @@ namespace kgen::frontend {
 // blank lines kept as "" between paragraphs; "" when there is no comment.
 std::string define_comment(const std::vector<std::string>& lines, size_t line);
 
-// Sets CMacro::doc of every macro of `m` that has a file and line, reading
-// each file once; relative file names are relative to `base`. A file that
-// cannot be read leaves its macros undocumented.
+// Sets CMacro::doc of every macro of `m` that has a file and line, and the
+// doc of every enumerator that has none, by the same rules, reading each file
+// once; relative file names are relative to `base`. A file that cannot be
+// read leaves its macros and enumerators undocumented.
 void attach_define_comments(model::CModel& m, const std::filesystem::path& base);
 
 }  // namespace kgen::frontend

@@ -215,8 +215,34 @@ class Collector {
     r.complete = true;
     r.loc = c.location();
     r.doc = c.raw_comment();
+    r.fields = fields_of(c);
+    m_.records[tag] = std::move(r);
+  }
+
+  // The members of the definition `c`. An anonymous struct or union member
+  // (C11, `struct_group()`) becomes a field named as bindgen names it,
+  // `__bindgen_anon_N` in declaration order, that holds its members.
+  std::vector<model::CField> fields_of(clang::Cursor c) {
+    std::vector<model::CField> out;
+    int anonymous = 0;
     c.each_child([&](clang::Cursor ch) {
-      if (ch.kind() != CXCursor_FieldDecl) return;
+      auto k = ch.kind();
+      if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl) && clang_Cursor_isAnonymousRecordDecl(ch.c)) {
+        auto inner = std::make_shared<model::CRecord>();
+        inner->is_union = k == CXCursor_UnionDecl;
+        inner->complete = true;
+        inner->loc = ch.location();
+        inner->fields = fields_of(ch);
+        model::CField f;
+        f.name = "__bindgen_anon_" + std::to_string(++anonymous);
+        f.type.kind = model::CType::Kind::Record;
+        f.type.spelling = inner->is_union ? "union" : "struct";
+        f.loc = ch.location();
+        f.anonymous = std::move(inner);
+        out.push_back(std::move(f));
+        return;
+      }
+      if (k != CXCursor_FieldDecl) return;
       model::CField f;
       f.name = ch.spelling();
       f.type = convert(ch.type());
@@ -231,9 +257,9 @@ class Collector {
             f.type.pointee->params[i++].name = p.spelling();
         });
       }
-      r.fields.push_back(std::move(f));
+      out.push_back(std::move(f));
     });
-    m_.records[tag] = std::move(r);
+    return out;
   }
 
   void enumeration(clang::Cursor c, const std::string& typedef_name) {

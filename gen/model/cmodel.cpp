@@ -30,10 +30,26 @@ const CField* CRecord::field(const std::string& name) const {
   return nullptr;
 }
 
+const CField* CRecord::member(const std::string& name, std::string& path) const {
+  for (const auto& f : fields) {
+    if (f.name == name && !f.anonymous) {
+      path = name;
+      return &f;
+    }
+    if (!f.anonymous) continue;
+    std::string inner;
+    if (const CField* m = f.anonymous->member(name, inner)) {
+      path = f.name + "." + inner;
+      return m;
+    }
+  }
+  return nullptr;
+}
+
 bool CRecord::is_ops_table() const {
   size_t fp = 0, named = 0;
   for (const auto& f : fields) {
-    if (f.name.empty()) continue;
+    if (f.name.empty() || f.anonymous) continue;
     ++named;
     if (f.type.is_function_pointer()) ++fp;
   }

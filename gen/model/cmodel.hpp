@@ -60,8 +60,10 @@ struct CFunction {
   std::vector<std::string> calls;
 };
 
+struct CRecord;
+
 struct CField {
-  std::string name;
+  std::string name;  // for an anonymous struct/union member, bindgen's `__bindgen_anon_N`
   CType type;
   int bit_width = -1;  // -1: not a bitfield
   Location loc;
@@ -71,6 +73,9 @@ struct CField {
   // "all(CONFIG_A, not(CONFIG_B))"); empty when unconditional. Other
   // conditions (#if on values) are not mapped.
   std::string cfg;
+  // An anonymous struct or union member (C11, `struct_group()`): its members,
+  // which C names as members of the enclosing struct.
+  std::shared_ptr<const CRecord> anonymous;
 };
 
 struct CRecord {
@@ -81,6 +86,9 @@ struct CRecord {
   Location loc;
   std::string doc;
   const CField* field(const std::string& name) const;
+  // Looks `name` up as C does, through anonymous members; `path` gets the
+  // Rust access path bindgen gives it (`__bindgen_anon_1.__bindgen_anon_1.x`).
+  const CField* member(const std::string& name, std::string& path) const;
   bool is_ops_table() const;  // every named member is a function pointer, or most of them are
 };
 

@@ -49,7 +49,8 @@ std::string convert_into(CodeWriter& w, const std::string& var, const Conversion
   switch (c.kind) {
     case Conversion::Kind::Same:
     case Conversion::Kind::From: return c.apply(var);
-    case Conversion::Kind::TryFrom: w.line("let " + var + " = " + c.apply(var) + ";"); return var;
+    case Conversion::Kind::TryFrom:
+    case Conversion::Kind::EnumFromC: w.line("let " + var + " = " + c.apply(var) + ";"); return var;
     case Conversion::Kind::Cast:
       w.comment(c.reason, "CAST");
       w.line("let " + var + " = " + c.apply(var) + ";");
@@ -208,13 +209,13 @@ class Enum : public Convention {
   void method_body(CodeWriter& w, const Returns& r, const MethodSite& m) const override {
     safety(w, m);
     w.line("let ret = " + unsafe_call(m) + ";");
-    w.line(r.type + "::try_from(ret)");
+    w.line(r.type + "::try_from_c(ret)");
   }
   std::string callback_ret(const Returns& r, const CallbackSite&) const override { return " -> " + r.type; }
   void callback_body(CodeWriter& w, const Returns&, const CallbackSite& c) const override {
     plain(w, c, [&](CodeWriter& w) {
       if (c.ret.kind == Conversion::Kind::Cast) w.comment(c.ret.reason, "CAST");
-      w.line(c.ret.apply(c.enum_c + "::from(" + c.invoke + ")"));
+      w.line(c.ret.apply(c.invoke + ".to_c()"));
     });
   }
 };

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <set>
 
 #include "support/text.hpp"
 
@@ -41,8 +43,10 @@ class Lowerer {
         for (auto& m : l.methods) method(t, m, &l);
     }
     for (auto& o : p_.ops)
-      for (auto& cb : o.callbacks)
+      for (auto& cb : o.callbacks) {
         if (cb.spec && !cb.spec->internal) callback(o, cb);
+        if (cb.spec && cb.spec->internal && !cb.spec->call.empty()) internal(o, cb);
+      }
     shapes();
   }
 
@@ -113,7 +117,7 @@ class Lowerer {
   // `(*ptr).a.b` for a plain field; for a bitfield, bindgen's accessor
   // `accessor_prefix` + the last name (`(*ptr).a.set_b`).
   static std::string field_expr(const PlannedField& f, const std::string& accessor_prefix = "") {
-    const std::string& path = f.spec->c;
+    const std::string& path = f.path;
     if (!f.bitfield) return "(*ptr)." + path;
     auto dot = path.rfind('.');
     std::string parent = dot == std::string::npos ? "" : path.substr(0, dot + 1);
@@ -148,13 +152,13 @@ class Lowerer {
           g.conv = plan_conversion(ffi, pe->c_type, false,
                                    "`" + sf.c + "` holds a `" + pe->c_type +
                                        "` value; one that does not fit maps to `" + pe->spec->unknown + "`.");
-          g.tail = sf.enum_ + "::try_from(" + (g.conv.lossy() ? "value" : g.conv.apply("value")) +
+          g.tail = sf.enum_ + "::try_from_c(" + (g.conv.lossy() ? "value" : g.conv.apply("value")) +
                    ").unwrap_or(" + sf.enum_ + "::" + pe->spec->unknown + ")";
           if (!g.conv.lossy()) g.conv = {};
         } else {
           g.rust_type = "Result<" + sf.enum_ + ">";
           g.conv = plan_conversion(ffi, pe->c_type, true, "");
-          g.tail = sf.enum_ + "::try_from(" + (g.conv.lossy() ? "value" : g.conv.apply("value")) + ")";
+          g.tail = sf.enum_ + "::try_from_c(" + (g.conv.lossy() ? "value" : g.conv.apply("value")) + ")";
           if (!g.conv.lossy()) g.conv = {};
         }
       } else {
@@ -178,7 +182,7 @@ class Lowerer {
         s.rust_type = sf.enum_;
         if (const auto* pe = planned_enum(sf.enum_)) {
           // Through the enum's C type; a bindgen enum is the field's type.
-          s.tail = pe->c_type + "::from(value)";
+          s.tail = "value.to_c()";
           if (!text::starts_with(pe->c_type, "bindings::"))
             s.conv = plan_conversion(pe->c_type, ffi, false,
                                      "every `" + sf.enum_ + "` value fits the C `" + f.type.spelling + "`.");
@@ -202,14 +206,47 @@ class Lowerer {
     low.receiver = lock ? Access::Guard : sm.receiver == "&self" ? Access::Shared : Access::Exclusive;
     if (lock) low.lock = lock->spec->lock;
     std::vector<std::string> call = {"ptr"};
+    std::vector<std::string> slice_reasons;
+    std::map<std::string, std::string> doc_names;  // C parameter -> Rust name ("" when folded into a slice)
     bool in_result = low.convention->method_result();
     for (size_t i = 1; i < m.fn->params.size(); ++i) {
       const auto& cp = m.fn->params[i];
       LoweredParam lp;
       lp.name = rust_ident(cp.name.empty() ? "arg" + std::to_string(i) : cp.name);
+      doc_names[cp.name] = lp.name;
       std::string ffi = ffi_type(cp.type);
       for (const auto& a : sm.args)
         if (a.name == cp.name) lp.rust_type = a.rust_type;
+      // A buffer and its length (`const void *data, size_t len`) are one
+      // slice in Rust: the C parameter after the pointer is its length.
+      bool slice = lp.rust_type == "&[u8]" || lp.rust_type == "&str" || lp.rust_type == "&mut [u8]";
+      if (cp.type.kind == CType::Kind::Pointer && slice) {
+        const model::CParam* len = i + 1 < m.fn->params.size() ? &m.fn->params[i + 1] : nullptr;
+        bool mut = lp.rust_type == "&mut [u8]";
+        if (!len || len->type.kind != CType::Kind::Int) {
+          d_.error(sm.loc, "parameter '" + cp.name + "' of " + m.fn->name + " maps to `" + lp.rust_type +
+                               "`, but the next C parameter is not its length",
+                   "a slice takes its length from the C parameter right after the pointer");
+          continue;
+        }
+        if (cp.type.pointee->is_const == mut)
+          d_.error(sm.loc, "parameter '" + cp.name + "' of " + m.fn->name + " is " +
+                               (mut ? "a const pointer; map it to `&[u8]`" : "not const; map it to `&mut [u8]`"));
+        lp.pass = lp.name + (mut ? ".as_mut_ptr()" : ".as_ptr()") + ".cast()";
+        call.push_back(lp.pass);
+        std::string len_ffi = ffi_type(len->type);
+        auto lc = plan_conversion("usize", len_ffi, in_result,
+                                  "`" + len->name + "` of `" + m.fn->name + "` is the length of `" + lp.name + "`.");
+        call.push_back(lc.lossy() ? lp.name + ".len()" : lc.apply(lp.name + ".len()"));
+        if (lc.lossy()) d_.error(sm.loc, "the length '" + len->name + "' of " + m.fn->name + " is narrower than usize",
+                                 "map the buffer by hand");
+        slice_reasons.push_back("`" + lp.name + "` is valid for " + (mut ? "writes" : "reads") + " of `" + lp.name +
+                                ".len()` bytes");
+        doc_names[len->name] = "";
+        low.params.push_back(lp);
+        ++i;
+        continue;
+      }
       if (cp.type.kind == CType::Kind::Pointer) {
         const spec::Type* st = type_by_tag(cp.type.pointee->tag);
         if (!st) {
@@ -241,6 +278,10 @@ class Lowerer {
         site.safety = what + ", and the guard holds the lock that `" + low.lock + "` takes.";
         break;
     }
+    if (!slice_reasons.empty()) {
+      site.safety.pop_back();  // the final '.'
+      site.safety += "; " + text::join(slice_reasons, ", and ") + ".";
+    }
     std::string ffi_ret = ffi_type(m.fn->ret);
     std::string rt = m.returns.type.empty() ? emit::rust_primitive(ffi_ret) : m.returns.type;
     site.ret = plan_conversion(ffi_ret, rt, in_result, cast_reason("The value `" + m.fn->name + "` returns", m.fn->ret, rt));
@@ -262,8 +303,7 @@ class Lowerer {
     low.rust_ret = low.convention->method_ret(m.returns, site);
     auto& dc = low.doc;
     if (!m.fn->params.empty()) dc.self_param = m.fn->params[0].name;
-    for (size_t i = 1, k = 0; i < m.fn->params.size() && k < low.params.size(); ++i, ++k)
-      dc.params[m.fn->params[i].name] = low.params[k].name;
+    for (const auto& [c, rust] : doc_names) dc.params[c] = rust;
     dc.returns_result = in_result;
     dc.returns_value = m.returns.kind == Returns::Kind::Value;
     dc.returns_option = m.returns.kind == Returns::Kind::NullPtr;
@@ -320,7 +360,9 @@ class Lowerer {
           return a;
         }
         a.kind = LoweredArg::Kind::Object;
-        bool shared = override_type.empty() ? sc.receiver == "shared" : !text::starts_with(override_type, "&mut ");
+        // A `const` pointee is only read: a shared reference.
+        bool shared = pt.is_const ||
+                      (override_type.empty() ? sc.receiver == "shared" : !text::starts_with(override_type, "&mut "));
         a.access = shared ? Access::Shared : Access::Exclusive;
         a.trait_type = "&" + std::string(shared ? "" : "mut ") + type_in(*st, "Self");
         if (shared) {
@@ -371,7 +413,7 @@ class Lowerer {
                      "give the callback a Result convention, or map '" + p.name + "' in 'args'");
             return a;
           }
-          a.conv = {Conversion::Kind::TryFrom, ffi, e.spec->rust, ""};
+          a.conv = {Conversion::Kind::EnumFromC, ffi, e.spec->rust, ""};
           a.call = a.name;
           return a;
         }
@@ -385,6 +427,276 @@ class Lowerer {
                                  a.trait_type + "`, as upstream's API; out-of-range values wrap.");
     a.call = a.conv.lossy() ? a.name : a.conv.apply(a.name);
     return a;
+  }
+
+  // ---- where trait parameters come from -----------------------------------
+
+  // A C value a trait parameter is made from: a C parameter, or a field
+  // reached through it.
+  struct Source {
+    size_t param = 0;
+    std::string expr;    // Rust expression: `arg1`, `(*arg1).rq`
+    model::CType type;   // C type of the value
+    std::string deref;   // the pointer dereferenced for a field, or ""
+    std::string deref_tag;
+  };
+
+  // A spec's reason as a sentence: capitalized, ending in a period.
+  static std::string sentence(const std::string& why) {
+    std::string r = text::trim(why);
+    if (r.empty()) return r;
+    if (r.back() != '.') r += ".";
+    r[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(r[0])));
+    return r;
+  }
+
+  static std::string param_name(const model::CParam& p, size_t i) {
+    return rust_ident(p.name.empty() ? "arg" + std::to_string(i) : p.name);
+  }
+  static std::string squeeze(const std::string& c_type) {
+    std::string out;
+    for (char ch : c_type)
+      if (ch != ' ') out += ch;
+    return out;
+  }
+
+  // The C parameter `head` names: by name, as the tag of the one parameter
+  // that points at that struct, or as the C type of exactly one parameter.
+  std::optional<size_t> head_param(const PlannedCallback& cb, const std::string& head, const Location& loc) {
+    const auto& ps = cb.field->type.pointee->params;
+    for (size_t i = 0; i < ps.size(); ++i)
+      if (!ps[i].name.empty() && ps[i].name == head) return i;
+    std::vector<size_t> hits;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      const CType& t = ps[i].type;
+      bool by_tag = t.kind == CType::Kind::Pointer && t.pointee->kind == CType::Kind::Record && t.pointee->tag == head;
+      if (by_tag || squeeze(t.spelling) == squeeze(head)) hits.push_back(i);
+    }
+    if (hits.size() == 1) return hits[0];
+    std::vector<std::string> list;
+    for (size_t i = 0; i < ps.size(); ++i) list.push_back(ps[i].type.declare(ps[i].name.empty() ? "" : ps[i].name));
+    d_.error(loc, "callback " + cb.field->name + ": '" + head + "' " +
+                      (hits.empty() ? "names no C parameter" : "matches more than one C parameter"),
+             "name a parameter, the struct one parameter points at, or a C type only one has: " +
+                 text::join(list, ", "));
+    return std::nullopt;
+  }
+
+  // `from`: a head (see head_param), then `.field`s through its pointer.
+  std::optional<Source> source(const PlannedCallback& cb, const std::string& from, const Location& loc) {
+    auto parts = text::split(from, '.');
+    auto i = head_param(cb, text::trim(parts[0]), loc);
+    if (!i) return std::nullopt;
+    const auto& p = cb.field->type.pointee->params[*i];
+    Source s{*i, param_name(p, *i), p.type, "", ""};
+    if (parts.size() == 1) return s;
+    if (p.type.kind != CType::Kind::Pointer || p.type.pointee->kind != CType::Kind::Record) {
+      d_.error(loc, "callback " + cb.field->name + ": '" + from + "': the C parameter is not a pointer to a struct");
+      return std::nullopt;
+    }
+    const model::CRecord* r = p_.c->record(p.type.pointee->tag);
+    if (!r || !r->complete) {
+      d_.error(loc, "callback " + cb.field->name + ": '" + from + "': struct " + p.type.pointee->tag +
+                        " is not defined in the parsed headers");
+      return std::nullopt;
+    }
+    std::vector<std::string> rust;
+    const model::CField* f = nullptr;
+    for (size_t k = 1; k < parts.size(); ++k) {
+      if (!r) {
+        d_.error(loc, "callback " + cb.field->name + ": '" + from + "': '" + parts[k] +
+                          "' would go through a second pointer or a non-struct");
+        return std::nullopt;
+      }
+      std::string step;
+      f = r->member(parts[k], step);
+      if (!f) {
+        std::vector<std::string> names;
+        for (const auto& x : r->fields)
+          if (!x.anonymous) names.push_back(x.name);
+        d_.error(loc, "callback " + cb.field->name + ": struct " + r->tag + " has no field '" + parts[k] + "'",
+                 "its fields are: " + text::join(names, ", "));
+        return std::nullopt;
+      }
+      std::vector<std::string> idents;  // bindgen's names: `type` is `type_`
+      for (const auto& part : text::split(step, '.')) idents.push_back(emit::rust_ident(part));
+      rust.push_back(text::join(idents, "."));
+      r = f->anonymous ? f->anonymous.get() : f->type.kind == CType::Kind::Record ? p_.c->record(f->type.tag) : nullptr;
+    }
+    s.deref = s.expr;
+    s.deref_tag = p.type.pointee->tag;
+    s.expr = "(*" + s.expr + ")." + text::join(rust, ".");
+    s.type = f->type;
+    return s;
+  }
+
+  const spec::ParamConversion* conversion_for(const PlannedOps& o, const std::string& rust, const CType& c) const {
+    for (const auto& pc : o.spec->conversions)
+      if (pc.rust == rust && squeeze(pc.c) == squeeze(c.spelling)) return &pc;
+    return nullptr;
+  }
+
+  // The default source of trait parameter `tp`: the C parameter of its name,
+  // the one pointing at the spec type its type names, or the one matching a
+  // conversion; `scalars`: the one unused integer or bool parameter.
+  std::optional<size_t> default_param(const PlannedOps& o, const PlannedCallback& cb, const spec::ArgMap& tp,
+                                      const std::set<size_t>& used, bool scalars) {
+    const auto& ps = cb.field->type.pointee->params;
+    for (size_t i = 0; i < ps.size(); ++i)
+      if (!ps[i].name.empty() && ps[i].name == tp.name) return i;
+    std::vector<size_t> hits;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      if (used.count(i)) continue;
+      const CType& t = ps[i].type;
+      bool hit = false;
+      if (!scalars) {
+        if (t.kind == CType::Kind::Pointer && t.pointee->kind == CType::Kind::Record)
+          if (const spec::Type* st = type_by_tag(t.pointee->tag)) hit = text::has_word(tp.rust_type, st->rust);
+        hit = hit || conversion_for(o, tp.rust_type, t) != nullptr;
+      } else {
+        hit = (t.kind == CType::Kind::Int || t.kind == CType::Kind::Bool || t.kind == CType::Kind::Enum) &&
+              (emit::int_shape(tp.rust_type) || tp.rust_type == "bool");
+      }
+      if (hit) hits.push_back(i);
+    }
+    if (hits.size() == 1) return hits[0];
+    return std::nullopt;
+  }
+
+  void explicit_params(const PlannedOps& o, PlannedCallback& cb, bool in_result) {
+    auto& low = cb.low;
+    const auto& sc = *cb.spec;
+    const auto& ps = cb.field->type.pointee->params;
+    std::string contract = "the contract of `" + o.record->tag + "::" + cb.field->name + "`";
+    // Where each trait parameter comes from: explicit `from`, then by name,
+    // spec type or conversion, then the one unused scalar.
+    std::vector<std::optional<Source>> src(sc.params.size());
+    std::set<size_t> used;
+    for (size_t k = 0; k < sc.params.size(); ++k) {
+      const auto& tp = sc.params[k];
+      if (!tp.from.empty()) src[k] = source(cb, tp.from, tp.loc);
+      else if (auto i = default_param(o, cb, tp, used, false)) src[k] = Source{*i, param_name(ps[*i], *i), ps[*i].type, "", ""};
+      if (src[k]) used.insert(src[k]->param);
+    }
+    for (size_t k = 0; k < sc.params.size(); ++k) {
+      const auto& tp = sc.params[k];
+      if (src[k] || !tp.from.empty()) continue;
+      if (auto i = default_param(o, cb, tp, used, true)) {
+        src[k] = Source{*i, param_name(ps[*i], *i), ps[*i].type, "", ""};
+        used.insert(*i);
+      } else if (!mentions(sc.prelude, tp.name)) {
+        std::vector<std::string> list;
+        for (size_t i = 0; i < ps.size(); ++i) list.push_back(ps[i].type.declare(ps[i].name));
+        d_.error(tp.loc, "callback " + cb.field->name + ": no C parameter to make '" + tp.name + ": " + tp.rust_type +
+                             "' from",
+                 "say where it comes from with {type: ..., from: ...}; the C parameters are: " + text::join(list, ", "));
+      }
+    }
+    // The C parameters in C order: converted ones are trait parameters as
+    // they are; the others are only read by derived parameters, or unused.
+    std::map<size_t, size_t> direct;  // C parameter -> trait parameter passed as it is
+    for (size_t k = 0; k < sc.params.size(); ++k) {
+      const auto& tp = sc.params[k];
+      if (src[k] && src[k]->deref.empty() && tp.via.empty() && !conversion_for(o, tp.rust_type, src[k]->type))
+        direct[src[k]->param] = k;
+    }
+    std::map<size_t, size_t> arg_of;  // C parameter -> index in low.args
+    for (size_t i = 0; i < ps.size(); ++i) {
+      arg_of[i] = low.args.size();
+      if (auto it = direct.find(i); it != direct.end()) {
+        // An unnamed C parameter takes the trait parameter's name.
+        model::CParam named = ps[i];
+        if (named.name.empty()) named.name = sc.params[it->second].name;
+        low.args.push_back(arg(o, cb, named, i, sc.params[it->second].rust_type, in_result));
+        continue;
+      }
+      LoweredArg a;
+      a.kind = LoweredArg::Kind::Unused;
+      a.name = param_name(ps[i], i);
+      a.c_decl = (used.count(i) || mentions(sc.prelude, a.name) ? a.name : "_" + a.name) + ": " + ffi_type(ps[i].type);
+      low.args.push_back(a);
+    }
+    for (size_t k = 0; k < sc.params.size(); ++k) {
+      const auto& tp = sc.params[k];
+      if (!src[k]) {
+        low.trait_params.push_back({"_" + tp.name + ": " + tp.rust_type, tp.name});  // a prelude variable
+        continue;
+      }
+      const Source& s = *src[k];
+      if (auto it = direct.find(s.param); it != direct.end() && it->second == k) {
+        const auto& a = low.args[arg_of[s.param]];
+        low.trait_params.push_back({"_" + a.name + ": " + a.trait_type, a.call});
+        continue;
+      }
+      LoweredArg d;
+      d.kind = LoweredArg::Kind::Derived;
+      d.name = rust_ident(tp.name);
+      d.trait_type = tp.rust_type;
+      d.call = d.name;
+      std::string deref = s.deref.empty() ? "" : "`" + s.deref + "` points at a valid `struct " + s.deref_tag +
+                                                   "` for the call (" + contract + ")";
+      std::string via = tp.via, why = tp.why;
+      if (via.empty())
+        if (const auto* pc = conversion_for(o, tp.rust_type, s.type)) via = pc->via, why = pc->why;
+      if (!via.empty()) {
+        d.make = via + "(" + s.expr + ")";
+        std::string reason = sentence(why);
+        d.safety = deref.empty() ? reason : deref + ". " + reason;
+      } else if (const spec::Type* st = s.type.kind == CType::Kind::Pointer && s.type.pointee->kind == CType::Kind::Record
+                                             ? type_by_tag(s.type.pointee->tag)
+                                             : nullptr;
+                 st && !s.deref.empty() && tp.rust_type == "&" + type_in(*st, "Self")) {
+        // A pointer to a spec type inside a struct: a shared reference to its wrapper.
+        d.make = "&*" + s.expr + ".cast::<" + type_in(*st, "T") + ">()";
+        d.access = Access::Shared;
+        d.safety = deref + ", and so is the `struct " + s.type.pointee->tag + "` its `" + text::split(tp.from, '.').back() +
+                   "` points at; `" + st->rust + "` is a transparent wrapper of it, and only a shared reference is made.";
+      } else if (s.type.kind == CType::Kind::Int || s.type.kind == CType::Kind::Bool ||
+                 s.type.kind == CType::Kind::Enum) {
+        std::string ffi = ffi_type(s.type);
+        if (s.type.kind == CType::Kind::Enum) ffi = (s.type.is_signed ? "i" : "u") + std::to_string(s.type.bits);
+        d.conv = plan_conversion(ffi, tp.rust_type, in_result,
+                                 "`" + tp.name + "` is a C `" + s.type.spelling + "` that the trait takes as `" +
+                                     tp.rust_type + "`; out-of-range values wrap.");
+        d.make = d.conv.lossy() ? s.expr : d.conv.apply(s.expr);
+        d.safety = deref + ".";
+        if (deref.empty()) d.make.clear();  // a plain C value: nothing unsafe to do
+      } else {
+        d_.error(tp.loc, "callback " + cb.field->name + ": '" + tp.name + "' comes from a C `" + s.type.spelling +
+                             "`, which needs 'via' (a hand-written unsafe fn) to become `" + tp.rust_type + "`");
+        continue;
+      }
+      low.trait_params.push_back({"_" + d.name + ": " + d.trait_type, d.call});
+      low.derived.push_back(d);
+    }
+  }
+
+  void internal(const PlannedOps& o, PlannedCallback& cb) {
+    const auto& sc = *cb.spec;
+    auto& low = cb.low;
+    const auto& ps = cb.field->type.pointee->params;
+    std::vector<std::string> exprs, derefs;
+    std::set<size_t> used;
+    for (const auto& f : sc.call_from)
+      if (auto s = source(cb, f, sc.loc)) {
+        exprs.push_back(s->expr);
+        used.insert(s->param);
+        if (!s->deref.empty())
+          derefs.push_back("`" + s->deref + "` points at a valid `struct " + s->deref_tag + "` for the call");
+      }
+    for (size_t i = 0; i < ps.size(); ++i) {
+      LoweredArg a;
+      a.kind = LoweredArg::Kind::Unused;
+      a.name = param_name(ps[i], i);
+      a.c_decl = (used.count(i) ? a.name : "_" + a.name) + ": " + ffi_type(ps[i].type);
+      low.args.push_back(a);
+    }
+    std::string reason = sentence(sc.why);
+    low.internal_call = sc.call + "(" + text::join(exprs, ", ") + ")";
+    low.internal_safety = derefs.empty() ? reason : text::join(derefs, "; ") + " (the contract of `" + o.record->tag +
+                                                        "::" + cb.field->name + "`). " + reason;
+    const CType& cret = *cb.field->type.pointee->ret;
+    low.c_ret = cret.kind == CType::Kind::Void ? "" : " -> " + ffi_type(cret);
   }
 
   void callback(const PlannedOps& o, PlannedCallback& cb) {
@@ -409,31 +721,7 @@ class Lowerer {
         low.args.push_back(a);
       }
     } else {
-      // The trait's parameters are the spec's: C parameters by name, or
-      // variables of the prelude; the other C parameters are not passed on.
-      std::map<std::string, size_t> converted;
-      for (size_t i = 0; i < fp.params.size(); ++i) {
-        const auto& p = fp.params[i];
-        const spec::ArgMap* tp = trait_param(sc, p.name);
-        if (!tp) {
-          LoweredArg a;
-          a.kind = LoweredArg::Kind::Unused;
-          a.name = rust_ident(p.name.empty() ? "arg" + std::to_string(i) : p.name);
-          a.c_decl = (mentions(sc.prelude, a.name) ? a.name : "_" + a.name) + ": " + ffi_type(p.type);
-          low.args.push_back(a);
-          continue;
-        }
-        converted[p.name] = low.args.size();
-        low.args.push_back(arg(o, cb, p, i, tp->rust_type, in_result));
-      }
-      for (const auto& tp : sc.params) {
-        if (auto it = converted.find(tp.name); it != converted.end()) {
-          const auto& a = low.args[it->second];
-          low.trait_params.push_back({"_" + a.name + ": " + a.trait_type, a.call});
-        } else {
-          low.trait_params.push_back({"_" + tp.name + ": " + tp.rust_type, tp.name});
-        }
-      }
+      explicit_params(o, cb, in_result);
     }
     std::vector<std::string> call;
     for (const auto& [decl, c] : low.trait_params) call.push_back(c);

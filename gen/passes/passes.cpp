@@ -75,9 +75,10 @@ class Runner {
                  "remove 'free'");
       PlannedType pt{&t, r, {}, {}, {}, nullptr, nullptr};
       for (const auto& f : t.fields) {
-        auto cf = field_path(*r, f.c, f.loc);
+        std::string path;
+        auto cf = field_path(*r, f.c, f.loc, &path);
         if (!cf) continue;
-        pt.fields.push_back({&f, cf->type, cf->bit_width >= 0, {}, {}});
+        pt.fields.push_back({&f, cf->type, cf->bit_width >= 0, path, {}, {}});
       }
       for (const auto& me : t.methods)
         if (auto pm = method(t, tag, me)) pt.methods.push_back(*pm);
@@ -185,25 +186,35 @@ class Runner {
     return fn;
   }
 
-  // Resolves "a.b.c" through nested struct members; reports the first miss.
-  const model::CField* field_path(const model::CRecord& r, const std::string& path, const Location& loc) {
+  // Resolves "a.b.c" through nested struct members (and, as C does, through
+  // anonymous ones); reports the first miss. `rust_path` gets bindgen's
+  // access path.
+  const model::CField* field_path(const model::CRecord& r, const std::string& path, const Location& loc,
+                                  std::string* rust_path = nullptr) {
     const model::CRecord* cur = &r;
     const model::CField* f = nullptr;
+    std::vector<std::string> rust;
     for (const auto& part : text::split(path, '.')) {
       if (!cur) {
         d_.error(loc, "'" + path + "': '" + part + "' is not inside a struct");
         return nullptr;
       }
-      f = cur->field(part);
+      std::string step;
+      f = cur->member(part, step);
       if (!f) {
         std::vector<std::string> names;
-        for (const auto& x : cur->fields) names.push_back(x.name);
+        for (const auto& x : cur->fields)
+          if (!x.anonymous) names.push_back(x.name);
         d_.error(loc, "struct " + cur->tag + " has no field '" + part + "'",
                  "its fields are: " + text::join(names, ", "));
         return nullptr;
       }
-      cur = f->type.kind == CType::Kind::Record ? m_.record(f->type.tag) : nullptr;
+      std::vector<std::string> idents;  // bindgen's names: `type` is `type_`
+      for (const auto& part : text::split(step, '.')) idents.push_back(emit::rust_ident(part));
+      rust.push_back(text::join(idents, "."));
+      cur = f->anonymous ? f->anonymous.get() : f->type.kind == CType::Kind::Record ? m_.record(f->type.tag) : nullptr;
     }
+    if (rust_path) *rust_path = text::join(rust, ".");
     return f;
   }
 
@@ -305,7 +316,10 @@ class Runner {
         }
         bool hex = mac->body.find("0x") != std::string::npos || mac->body.find("<<") != std::string::npos ||
                    mac->body.find("BIT") != std::string::npos;
-        pg.consts.push_back({c, rust, *mac->value, hex, {}, {}, false});
+        std::string doc = mac->doc;  // the spec's doc wins over the header's comment
+        for (const auto& [dc, text] : g.docs)
+          if (dc == c) doc = text;
+        pg.consts.push_back({c, rust, *mac->value, hex, {}, {}, false, doc});
       };
       for (size_t i = 0; i < g.names.size(); ++i)
         add(g.names[i].first, g.names[i].second, i < g.name_locs.size() ? g.name_locs[i] : g.loc, true);
@@ -355,16 +369,7 @@ class Runner {
             for (const auto& p : f->type.pointee->params) found |= p.name == a.name;
             if (!found) d_.error(a.loc, "callback " + cb.name + " has no parameter '" + a.name + "'");
           }
-          // A trait parameter is a C parameter or a variable of the prelude.
-          for (const auto& tp : cb.params) {
-            bool c_param = false;
-            for (const auto& p : f->type.pointee->params) c_param |= p.name == tp.name;
-            if (!c_param && !defines_variable(cb.prelude, tp.name))
-              d_.error(tp.loc, "callback " + cb.name + ": parameter '" + tp.name +
-                                   "' is neither a C parameter nor defined by the prelude",
-                       "C parameters: " + param_names(*f->type.pointee) + "; or add `let " + tp.name +
-                           " = ...;` to 'prelude'");
-          }
+          // Where trait parameters come from is resolved by `lower`.
         }
         if (cb.returns.kind == Returns::Kind::Status && o.status_ok.empty())
           d_.error(cb.returns.loc, "callback " + cb.name + " returns 'status' but the ops table has no 'status'",
@@ -613,6 +618,7 @@ const char* arg_kind(LoweredArg::Kind k) {
     case LoweredArg::Kind::Ref: return "ref";
     case LoweredArg::Kind::Value: return "value";
     case LoweredArg::Kind::Unused: return "unused";
+    case LoweredArg::Kind::Derived: return "derived";
   }
   return "";
 }
@@ -637,7 +643,8 @@ std::string Plan::dump() const {
     o << "type " << t.spec->rust << " = " << t.spec->c << (from_raw_types.count(t.spec->rust) ? " [from_raw]" : "")
       << "\n";
     for (const auto& f : t.fields) {
-      o << "  field " << f.spec->c << ": " << f.type.spelling << (f.bitfield ? " (bitfield)" : "") << "\n";
+      o << "  field " << f.spec->c << ": " << f.type.spelling << (f.bitfield ? " (bitfield)" : "")
+        << (f.path == f.spec->c ? "" : " at " + f.path) << "\n";
       if (!f.get.rust_type.empty())
         o << "    get " << f.spec->get << " -> " << f.get.rust_type << "; " << f.get.conv.describe() << "\n";
       if (!f.set.rust_type.empty())
@@ -667,6 +674,8 @@ std::string Plan::dump() const {
       o << "  " << (c.spec ? "wired    " : "excluded ") << c.field->name << (c.excluded ? " -- " + c.excluded->reason : "")
         << (c.spec && c.spec->internal ? " [internal]" : "") << "\n";
       const auto& l = c.low;
+      if (!l.internal_call.empty())
+        o << "    calls: unsafe " << l.internal_call << " -- SAFETY: " << l.internal_safety << "\n";
       if (!l.convention) continue;
       o << "    receiver " << access_name(l.receiver) << (l.lock.empty() ? "" : " (C holds the lock of " + l.lock + ")")
         << "\n";
@@ -679,6 +688,11 @@ std::string Plan::dump() const {
         o << "\n";
         if (!a.make.empty()) o << "      unsafe " << a.make << " -- SAFETY: " << a.safety << "\n";
       }
+      for (const auto& a : l.derived) {
+        o << "    param " << a.name << " derived -> " << a.trait_type << "; " << a.conv.describe() << "\n";
+        if (!a.make.empty()) o << "      unsafe " << a.make << " -- SAFETY: " << a.safety << "\n";
+      }
+
       if (!l.prelude.empty()) o << "    prelude (hand-written, " << text::split_lines(l.prelude).size() << " lines)\n";
     }
   }

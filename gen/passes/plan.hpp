@@ -71,6 +71,7 @@ struct PlannedField {
   const spec::Field* spec;
   model::CType type;  // type of the (last) C field on the path
   bool bitfield = false;
+  std::string path;  // Rust access path of the C field (`a.b`, `__bindgen_anon_1.x`)
   LoweredAccessor get, set;
 };
 
@@ -107,6 +108,7 @@ struct PlannedConst {
   // the literal value where bindgen cannot evaluate the macro.
   std::string expr, cast;
   bool literal = false;
+  std::string doc;  // the #define's header comment (CMacro::doc), "" when it has none
 };
 
 struct PlannedConstGroup {
@@ -123,6 +125,7 @@ struct LoweredArg {
     Ref,     // a pointer to one plain C value: `&T` / `&mut T`
     Value,   // an integer or enum, converted
     Unused,  // not passed to the driver
+    Derived,  // a trait parameter made from C values (`params` with `from`/`via`)
   } kind = Kind::Value;
   std::string name;        // Rust name of the C parameter
   std::string c_decl;      // `name: *mut bindings::x` in the trampoline
@@ -139,7 +142,10 @@ struct LoweredCallback {
   Access receiver = Access::Exclusive;
   std::string lock;  // the C function whose lock C holds during the call, or ""
   std::vector<LoweredArg> args;  // in C order
+  std::vector<LoweredArg> derived;  // Derived trait parameters, made after `args`, in trait order
   std::vector<std::pair<std::string, std::string>> trait_params;  // (declaration, argument), in trait order
+  // Internal callbacks with `call`: the unsafe call, and why it is sound.
+  std::string internal_call, internal_safety;
   std::string prelude;  // the spec's hand-written Rust, run after the arguments are made
   const Convention* convention = nullptr;
   CallbackSite site;    // the call of the trait method and the return conversion

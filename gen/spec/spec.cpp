@@ -411,7 +411,43 @@ class Loader {
       else
         c_ident(ps[i].first, locs[i], "the C parameter");
       rust_type(ps[i].second, locs[i], "the type of '" + ps[i].first + "'");
-      out.push_back({ps[i].first, ps[i].second, locs[i]});
+      out.push_back({ps[i].first, ps[i].second, locs[i], "", "", ""});
+    }
+    return out;
+  }
+
+  // `params`: trait parameter -> Rust type, or -> {type, from, via, why}.
+  std::vector<ArgMap> trait_params(Obj& o, bool* present) {
+    std::vector<ArgMap> out;
+    const Node* v = o.map("params", "trait parameter names to a Rust type or to {type, from, via, why}");
+    *present = v != nullptr;
+    if (!v) return out;
+    for (size_t k = 0; k + 1 < v->items.size(); k += 2) {
+      const Node& kn = node(v->items[k]);
+      const Node& vn = node(v->items[k + 1]);
+      if (kn.kind != Kind::Scalar) continue;  // reported by the YAML reader
+      ArgMap a;
+      a.name = kn.value;
+      a.loc = at(&kn);
+      rust_ident(a.name, a.loc, "the parameter");
+      if (vn.kind == Kind::Scalar) {
+        a.rust_type = vn.value;
+        rust_type(a.rust_type, at(&vn), "the type of '" + a.name + "'");
+      } else {
+        Obj po(*this, &vn, "parameter '" + a.name + "'");
+        if (!po.ok()) continue;
+        Location tl = po.loc(), vl = po.loc(), wl = po.loc();
+        a.rust_type = po.str("type", true, "", &tl);
+        if (!a.rust_type.empty()) rust_type(a.rust_type, tl, "the type of '" + a.name + "'");
+        a.from = po.str("from");
+        a.via = po.str("via", false, "", &vl);
+        if (!a.via.empty()) rust_type(a.via, vl, "'via' (the path of a hand-written unsafe fn)");
+        a.why = po.str("why", false, "", &wl);
+        if (!a.via.empty() && text::trim(a.why).empty())
+          d_.error(vl, "parameter '" + a.name + "': 'via' needs 'why', the reason the call is sound");
+        if (a.via.empty() && !a.why.empty()) d_.error(wl, "parameter '" + a.name + "': 'why' is only for 'via'");
+      }
+      out.push_back(std::move(a));
     }
     return out;
   }
@@ -613,7 +649,24 @@ class Loader {
       rust_ident(e.variants[i].second, e.variant_locs[i], "the variant");
       variants.add(e.variants[i].second, e.variant_locs[i]);
     }
+    e.docs = item_docs(o, e.variants, "variant");
     return e;
+  }
+
+  // `docs`: C name -> doc, for items whose header has no comment; each name
+  // must be one of `items`.
+  std::vector<std::pair<std::string, std::string>> item_docs(
+      Obj& o, const std::vector<std::pair<std::string, std::string>>& items, const std::string& what) {
+    std::vector<Location> locs;
+    auto docs = o.pairs("docs", &locs);
+    for (size_t i = 0; i < docs.size(); ++i) {
+      bool known = false;
+      for (const auto& [c, r] : items) known |= c == docs[i].first;
+      if (!known)
+        d_.error(locs[i], "'docs' names " + shown(docs[i].first) + ", which is not a " + what + " listed here",
+                 "'docs' keys are the C names of the listed items");
+    }
+    return docs;
   }
 
   ConstGroup constants(const Node* n, Scope& module) {
@@ -638,6 +691,7 @@ class Loader {
       rust_ident(g.names[i].second, g.name_locs[i], "the constant name");
       names.add(g.names[i].second, g.name_locs[i]);
     }
+    g.docs = item_docs(o, g.names, "constant under 'names'");
     std::vector<Location> match_locs;
     g.match = o.list("match", false, &match_locs);
     for (size_t i = 0; i < g.match.size(); ++i) {
@@ -707,6 +761,20 @@ class Loader {
       one_line(p.status_ok, okl, "'ok'");
       one_line(p.status_err, errl, "'err'");
     }
+    for (const Node* cn : o.items("conversions")) {
+      Obj c(*this, cn, "a conversion");
+      if (!c.ok()) continue;
+      ParamConversion pc;
+      pc.loc = c.loc();
+      Location rl = pc.loc, vl = pc.loc;
+      pc.rust = c.str("rust", true, "", &rl);
+      if (!pc.rust.empty()) rust_type(pc.rust, rl, "'rust' of the conversion");
+      pc.c = c.str("c", true);
+      pc.via = c.str("via", true, "", &vl);
+      if (!pc.via.empty()) rust_type(pc.via, vl, "'via' (the path of a hand-written unsafe fn)");
+      pc.why = c.str("why", true);
+      p.conversions.push_back(std::move(pc));
+    }
     if (const Node* cbs = o.map("callbacks", "callback names to their settings, {} for the defaults")) {
       for (size_t k = 0; k + 1 < cbs->items.size(); k += 2) {
         const Node& kn = node(cbs->items[k]);
@@ -729,19 +797,26 @@ class Loader {
         if (cb.receiver != "mut" && cb.receiver != "shared") rust_ident(cb.receiver, rl, "the receiver (mut, shared or a guard type)");
         cb.args = args(co);
         cb.returns = returns(co.get("returns"), Returns{});
-        bool has_params = false;
-        cb.params = args(co, "params", &has_params, true);
-        cb.has_params = has_params;
+        cb.params = trait_params(co, &cb.has_params);
         cb.prelude = co.str("prelude");
         cb.body = co.str("body");
+        Location calll = co.loc(), whyl = co.loc();
+        cb.call = co.str("call", false, "", &calll);
+        if (!cb.call.empty()) rust_type(cb.call, calll, "'call' (the path of a hand-written unsafe fn)");
+        cb.call_from = co.list("from");
+        cb.why = co.str("why", false, "", &whyl);
         cb.required = flag(co, "required");
         cb.internal = flag(co, "internal");
-        if (cb.internal && text::trim(cb.body).empty())
-          d_.error(cb.loc, "internal callback '" + cb.name + "' needs a 'body' (the trampoline's Rust code)");
-        if (!cb.internal && !cb.body.empty())
-          d_.error(cb.loc, "'body' is only for internal callbacks", "use 'prelude' to run code before the call");
+        if (cb.internal && text::trim(cb.body).empty() == cb.call.empty())
+          d_.error(cb.loc, "internal callback '" + cb.name + "' needs either 'call' (with 'from' and 'why') or 'body'",
+                   "'call' names the hand-written unsafe fn the trampoline calls; 'body' is hand-written Rust");
+        if (!cb.call.empty() && text::trim(cb.why).empty())
+          d_.error(calll, "internal callback '" + cb.name + "': 'call' needs 'why', the reason the call is sound");
+        if (!cb.internal && (!cb.body.empty() || !cb.call.empty() || !cb.call_from.empty() || !cb.why.empty()))
+          d_.error(cb.loc, "'body', 'call', 'from' and 'why' are only for internal callbacks",
+                   "use 'params' to say where a trait parameter comes from");
         if (cb.internal && (cb.required || cb.has_params || !cb.prelude.empty() || !cb.args.empty()))
-          d_.error(cb.loc, "internal callback '" + cb.name + "' takes only 'body'");
+          d_.error(cb.loc, "internal callback '" + cb.name + "' takes only 'call', 'from', 'why' or 'body'");
         p.callbacks.push_back(cb);
       }
     }

@@ -31,8 +31,24 @@ struct Returns {
 };
 
 struct ArgMap {
-  std::string name;       // C parameter name
+  std::string name;       // C parameter name (trait parameter name in `params`)
   std::string rust_type;  // e.g. u16, u8
+  Location loc;
+  // `params` only: where the value comes from and how it is made (see
+  // Callback::params). Empty: found by name or by type.
+  std::string from;  // C parameter name, C struct tag or C type, then `.field`s
+  std::string via;   // hand-written unsafe fn that makes `rust_type` from the C value
+  std::string why;   // why calling `via` is sound (the SAFETY comment)
+};
+
+// A hand-written unsafe fn that turns a C value of type `c` into `rust` for
+// the trait: used for every trait parameter of that Rust type whose C value
+// has that C type, unless the parameter names its own `via`.
+struct ParamConversion {
+  std::string rust;  // Rust type in the trait, e.g. `Option<&Self>`
+  std::string c;     // C type of the value, e.g. `struct request_queue *`
+  std::string via;   // path of the fn, e.g. `gen_disk::queue_data::<T>`
+  std::string why;   // why calling it is sound
   Location loc;
 };
 
@@ -104,6 +120,7 @@ struct Enum {
   std::vector<Location> variant_locs;
   std::string unknown;  // variant used by getters for an unknown C value
   std::string doc;
+  std::vector<std::pair<std::string, std::string>> docs;  // C name -> doc, where the header has no comment
   bool from_macros = false;
   Location loc;
 };
@@ -114,6 +131,7 @@ struct ConstGroup {
   std::string doc;
   std::vector<std::pair<std::string, std::string>> names;  // C macro -> Rust name
   std::vector<Location> name_locs;
+  std::vector<std::pair<std::string, std::string>> docs;  // C macro -> doc, where the header has no comment
   std::vector<std::string> match;  // globs over macro names
   std::string from;                // header the matched macros must come from
   Location loc;
@@ -129,18 +147,27 @@ struct Callback {
   std::vector<ArgMap> args;
   Returns returns;
   // Explicit trait parameters (name -> Rust type, in order), when the trait
-  // method's parameters are not the C ones: a C parameter of the same name is
-  // converted as usual; any other name is a variable the prelude defines; C
-  // parameters not listed are not passed to the driver.
+  // method's parameters are not the C ones. Each one's value comes from
+  // `from` (a C parameter name, the tag of the one C parameter that points at
+  // that struct, or the one C parameter of that C type, followed by `.field`
+  // through the pointer), or else from the C parameter of the same name, the
+  // one pointing at the spec type its Rust type names, the one matching an
+  // ops `conversions` entry, or the one unused integer parameter. It is made
+  // by `via` (or the matching conversion) or by the usual conversion. C
+  // parameters that no trait parameter uses are not passed to the driver.
   bool has_params = false;
   std::vector<ArgMap> params;
   std::string prelude;  // hand-written Rust run in the trampoline before the call (escape hatch)
   bool required = false;  // no default: every implementation must define it; always installed
-  // Internal: the trampoline's body is `body` (hand-written) and calls no
-  // trait method; always installed. For bookkeeping callbacks the generated
-  // types need, not the driver.
+  // Internal: the trampoline calls no trait method; always installed. For
+  // bookkeeping callbacks the generated types need, not the driver. It calls
+  // the hand-written unsafe fn `call` with the C values `call_from` (sources
+  // as in `from`), for the reason `why`, and returns success (0) to C; or,
+  // as an escape hatch, runs the hand-written Rust `body`.
   bool internal = false;
   std::string body;
+  std::string call, why;
+  std::vector<std::string> call_from;
   Location loc;
 };
 
@@ -170,6 +197,7 @@ struct Ops {
   std::vector<Location> init_locs;
   std::vector<Callback> callbacks;
   std::vector<Excluded> excluded;
+  std::vector<ParamConversion> conversions;
   std::string supertraits;  // bounds of the trait, e.g. "Sized"
   // opaque: a pub wrapper type built by `create` (registered by value);
   // static: a `pub(crate) struct <vtable><T>` whose `build()` returns a

@@ -29,7 +29,7 @@ for spec in tests/golden/*/spec.yaml; do
         --out "$out/out" --overlay "$out/overlay" --bindgen "$KGEN_SCRIPTS/tools/bindgen" >/dev/null
     spec_name=$(sed -n 's/^name: *//p' "$spec")
     bindings=$out/out/$spec_name/bindings/bindings_generated.rs
-    modfile=$(find "$out/out/$spec_name/rust/kernel" -maxdepth 1 -name '*.rs' | head -n1)
+    modfile=$(find "$out/overlay/rust/kernel" -maxdepth 1 -name '*.rs' | head -n1)
     modname=$(basename "$modfile" .rs)
     # As in the kernel, `bindings` and `ffi` are crates of their own.
     cat >"$out/bindings.rs" <<RS

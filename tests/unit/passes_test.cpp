@@ -39,9 +39,9 @@ stdfs::path unique_dir() {
 struct Fixture {
   stdfs::path dir = unique_dir();
   model::CModel m;
-  Fixture() {
+  explicit Fixture(const std::string& header = kHeader) {
     stdfs::create_directories(dir);
-    fs::write_if_changed(dir / "t.h", kHeader);
+    fs::write_if_changed(dir / "t.h", header);
     frontend::ParseOptions o;
     o.headers = {"t.h"};
     o.flags = {"-I" + dir.string()};
@@ -151,19 +151,78 @@ TEST_CASE("spec-given callback parameters, internal callbacks and status returns
   Fixture f;
   const std::string ops = "ops:\n  - c: struct dev_ops\n    trait: Ops\n    vtable: V\n    create: c\n"
                           "    guarantee: g\n    init: {name: x}\n    excluded: {get: buffer}\n    callbacks:\n";
-  auto e = f.errors(ops + "      start: {params: {d: \"&Dev\", level: u8}}\n      stop: {returns: status}\n");
-  CHECK(e.find("callback start: parameter 'level' is neither a C parameter nor defined by the prelude") !=
-        std::string::npos);
-  CHECK(e.find("C parameters: d;") != std::string::npos);
+  auto e = f.errors(ops + "      stop: {returns: status}\n");
   CHECK(e.find("callback stop returns 'status' but the ops table has no 'status'") != std::string::npos);
+  e = f.errors("types:\n  - rust: Dev\n    c: struct dev\n" + ops + "      start: {params: {d: \"&Dev\", level: u8}}\n      stop: {}\n");
+  INFO(e);
+  CHECK(e.find("callback start: no C parameter to make 'level: u8' from") != std::string::npos);
+  CHECK(e.find("the C parameters are: struct dev *d") != std::string::npos);
   // A prelude variable (also inside a tuple pattern) is a parameter.
   auto ok = f.errors(ops + "      start: {params: {level: u8, x: i32}, prelude: \"let (level, x) = (1, 2);\"}\n"
                            "      stop: {internal: true, body: \"let _ = d;\"}\n");
   CHECK(ok.empty());
   CHECK_THROWS_WITH(spec::load_string(std::string(kSpecHead) + ops + "      stop: {internal: true}\n", "t.yaml"),
-                    Catch::Contains("internal callback 'stop' needs a 'body'"));
+                    Catch::Contains("internal callback 'stop' needs either 'call'"));
   CHECK_THROWS_WITH(spec::load_string(std::string(kSpecHead) + ops + "      stop: {body: \"x\"}\n", "t.yaml"),
-                    Catch::Contains("'body' is only for internal callbacks"));
+                    Catch::Contains("'body', 'call', 'from' and 'why' are only for internal callbacks"));
+  CHECK_THROWS_WITH(spec::load_string(std::string(kSpecHead) + ops +
+                                          "      stop: {internal: true, call: \"f\", from: [d]}\n", "t.yaml"),
+                    Catch::Contains("'call' needs 'why'"));
+  CHECK_THROWS_WITH(spec::load_string(std::string(kSpecHead) + ops +
+                                          "      start: {params: {x: {type: u8, via: \"f\"}}}\n", "t.yaml"),
+                    Catch::Contains("'via' needs 'why'"));
+}
+
+// Trait parameters made from C values: by `from` through a pointer (also an
+// unnamed one, by its struct tag or C type), by type, by a conversion, and
+// internal calls; the plan shows each with its SAFETY reason.
+TEST_CASE("trait parameters come from C values by from, by type and by conversion", "[passes]") {
+  Fixture f(
+      "struct req { int tag; };\n"
+      "struct qdata { struct req *rq; _Bool last; struct { unsigned int idx; }; };\n"
+      "struct q { int n; };\n"
+      "struct q_ops { int (*queue)(struct q *, const struct qdata *); void (*done)(struct req *, int);\n"
+      "  int (*init)(struct q *set, struct req *, unsigned int); void (*show)(struct req *r);\n"
+      "  void (*bad)(struct q *); };\n"
+      "void q_write(struct q *q, const void *data, unsigned long len);\n");
+  const std::string spec =
+      "types:\n  - rust: Req\n    c: struct req\n"
+      "  - rust: Q\n    c: struct q\n    methods:\n      - {c: q_write, rust: write_str, args: {data: \"&str\"}, returns: void}\n"
+      "ops:\n  - c: struct q_ops\n    trait: Ops\n    vtable: V\n    create: c\n    guarantee: g\n"
+      "    conversions:\n      - {rust: \"Option<&Self>\", c: \"struct q *\", via: \"data_of::<T>\", why: the queue is ours}\n"
+      "    callbacks:\n"
+      "      queue:\n        params:\n"
+      "          rq: {type: \"&Req\", from: qdata.rq}\n"
+      "          last: {type: bool, from: \"const struct qdata *.last\"}\n"
+      "          idx: {type: u32, from: qdata.idx}\n"
+      "          queue: \"Option<&Self>\"\n"
+      "      done:\n        params:\n"
+      "          rq: {type: \"ARef<Req>\", via: \"Req::adopt\", why: C hands the request over}\n"
+      "          status: i32\n"
+      "      init: {internal: true, call: \"Req::init\", from: [req], why: the request is new}\n"
+      "      show: {params: {r: \"&Req\"}}\n";
+  const std::string excluded = "    excluded: {bad: no reason needed here}\n";
+  auto sp = spec::load_string(std::string(kSpecHead) + spec + excluded, "t.yaml");  // the plan points into it
+  auto p = f.plan(sp);
+  std::string d = p.dump();
+  INFO(d);
+  CHECK(d.find("param rq derived -> &Req") != std::string::npos);
+  CHECK(d.find("unsafe &*(*arg1).rq.cast::<Req>()") != std::string::npos);
+  CHECK(d.find("unsafe (*arg1).last -- SAFETY: `arg1` points at a valid `struct qdata` for the call") !=
+        std::string::npos);
+  // A member of an anonymous struct, reached as C reaches it.
+  CHECK(d.find("unsafe (*arg1).__bindgen_anon_1.idx") != std::string::npos);
+  CHECK(d.find("unsafe data_of::<T>(arg0) -- SAFETY: The queue is ours.") != std::string::npos);
+  CHECK(d.find("unsafe Req::adopt(arg0) -- SAFETY: C hands the request over.") != std::string::npos);
+  CHECK(d.find("arg status value exclusive -> i32") != std::string::npos);
+  CHECK(d.find("calls: unsafe Req::init(arg1) -- SAFETY: The request is new.") != std::string::npos);
+  // A buffer and its length are one slice.
+  CHECK(d.find("param data: &str") != std::string::npos);
+  CHECK(d.find("bindings::q_write(ptr, data.as_ptr().cast(), data.len())") != std::string::npos);
+  CHECK(d.find("`data` is valid for reads of `data.len()` bytes.") != std::string::npos);
+  // A parameter whose source is ambiguous or missing is an error.
+  auto e = f.errors(spec + "      bad: {params: {x: {type: u8, from: nosuch.n}}}\n");
+  CHECK(e.find("callback bad: 'nosuch' names no C parameter") != std::string::npos);
 }
 
 TEST_CASE("extra_helpers must be static inline functions", "[passes]") {

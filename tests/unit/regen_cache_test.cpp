@@ -94,7 +94,7 @@ TEST_CASE("a no-op generate skips the parse; any change regenerates", "[regen]")
   CHECK(driver::generate(g).skipped);
 
   // An output edited by hand is noticed and rewritten.
-  stdfs::path rs = stdfs::path(g.out_dir) / "widget" / "rust" / "kernel" / "widget.rs";
+  stdfs::path rs = stdfs::path(g.overlay_dir) / "rust" / "kernel" / "widget.rs";
   std::string good = *fs::read_file(rs);
   fs::write_if_changed(rs, good + "// hand edit\n");
   auto r4 = driver::generate(g);
@@ -130,7 +130,7 @@ TEST_CASE("specs generated together share one parse and get what they get alone"
   auto a = tree_files(d / "alone"), b = tree_files(d / "both");
   REQUIRE(!a.empty());
   CHECK(a == b);
-  CHECK(a.at("out/widget/rust/kernel/widget.rs").find("WIDGET_REG_EXTRA") == std::string::npos);
+  CHECK(a.at("overlay/rust/kernel/widget.rs").find("WIDGET_REG_EXTRA") == std::string::npos);
   // The second run of both is a no-op for both.
   for (const auto& r : driver::generate_many(both, {(d / "widget.yaml").string(), (d / "gadget.yaml").string()}))
     CHECK(r.skipped);

@@ -10,23 +10,6 @@ use crate::{error::*, prelude::*, types::Opaque};
 use core::marker::PhantomData;
 
 /// Where a widget is in its life.
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::widget::State;
-///
-/// for v in [
-///     State::Idle,
-///     State::Busy,
-/// ] {
-///     let c: kernel::bindings::widget_state = v.into();
-///     assert_eq!(State::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     /// Not started.
@@ -37,45 +20,39 @@ pub enum State {
     Busy,
 }
 
-impl TryFrom<bindings::widget_state> for State {
-    type Error = Error;
-
-    fn try_from(value: bindings::widget_state) -> Result<Self> {
+impl State {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: bindings::widget_state) -> Result<Self> {
         match value {
             bindings::widget_state_WIDGET_IDLE => Ok(Self::Idle),
             bindings::widget_state_WIDGET_BUSY => Ok(Self::Busy),
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<State> for bindings::widget_state {
-    fn from(value: State) -> Self {
-        match value {
-            State::Idle => bindings::widget_state_WIDGET_IDLE,
-            State::Busy => bindings::widget_state_WIDGET_BUSY,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> bindings::widget_state {
+        match self {
+            Self::Idle => bindings::widget_state_WIDGET_IDLE,
+            Self::Busy => bindings::widget_state_WIDGET_BUSY,
         }
     }
 }
 
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [State::Idle, State::Busy];
+    let mut i = 0;
+    while i < all.len() {
+        match State::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `State` has no C value"),
+        }
+        i += 1;
+    }
+};
+
 /// Values of the C macros `WIDGET_MODE_ON` and the like.
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::widget::Mode;
-///
-/// for v in [
-///     Mode::On,
-///     Mode::Off,
-/// ] {
-///     let c: u32 = v.into();
-///     assert_eq!(Mode::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// `WIDGET_MODE_ON`.
@@ -86,26 +63,37 @@ pub enum Mode {
     Off,
 }
 
-impl TryFrom<u32> for Mode {
-    type Error = Error;
-
-    fn try_from(value: u32) -> Result<Self> {
+impl Mode {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: u32) -> Result<Self> {
         match value {
             bindings::WIDGET_MODE_ON => Ok(Self::On),
             bindings::WIDGET_MODE_OFF => Ok(Self::Off),
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<Mode> for u32 {
-    fn from(value: Mode) -> Self {
-        match value {
-            Mode::On => bindings::WIDGET_MODE_ON,
-            Mode::Off => bindings::WIDGET_MODE_OFF,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> u32 {
+        match self {
+            Self::On => bindings::WIDGET_MODE_ON,
+            Self::Off => bindings::WIDGET_MODE_OFF,
         }
     }
 }
+
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [Mode::On, Mode::Off];
+    let mut i = 0;
+    while i < all.len() {
+        match Mode::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `Mode` has no C value"),
+        }
+        i += 1;
+    }
+};
 
 /// A C `struct widget`.
 ///
@@ -143,7 +131,7 @@ impl Widget {
         let ptr = self.0.get();
         // SAFETY: By the type invariant `ptr` points at a valid `widget`, so `state` is readable.
         let value = unsafe { (*ptr).state };
-        State::try_from(value)
+        State::try_from_c(value)
     }
 
     /// Returns true if `up` is set.
@@ -324,11 +312,11 @@ impl Drop for WidgetGuard<'_> {
 /// assert_eq!(flags::SLOW as i64, kernel::bindings::WIDGET_F_SLOW as i64);
 /// ```
 pub mod flags {
+    /// `WIDGET_F_FAST`.
     #[doc(alias = "WIDGET_F_FAST")]
-    #[doc = "Value of the C macro `WIDGET_F_FAST`."]
     pub const FAST: u32 = bindings::WIDGET_F_FAST;
+    /// `WIDGET_F_SLOW`.
     #[doc(alias = "WIDGET_F_SLOW")]
-    #[doc = "Value of the C macro `WIDGET_F_SLOW`."]
     pub const SLOW: u32 = bindings::WIDGET_F_SLOW;
 }
 
@@ -345,10 +333,10 @@ pub mod flags {
 /// assert_eq!(regs::WIDGET_REG_STAT as i64, kernel::bindings::WIDGET_REG_STAT as i64);
 /// ```
 pub mod regs {
-    #[doc = "Value of the C macro `WIDGET_REG_CTRL`."]
+    /// `WIDGET_REG_CTRL`.
     // CAST: `WIDGET_REG_CTRL` (0x0) fits in `u16`.
     pub const WIDGET_REG_CTRL: u16 = bindings::WIDGET_REG_CTRL as u16;
-    #[doc = "Value of the C macro `WIDGET_REG_STAT`."]
+    /// `WIDGET_REG_STAT`.
     // CAST: `WIDGET_REG_STAT` (0x1) fits in `u16`.
     pub const WIDGET_REG_STAT: u16 = bindings::WIDGET_REG_STAT as u16;
 }

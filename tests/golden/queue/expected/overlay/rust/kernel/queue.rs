@@ -10,23 +10,6 @@ use crate::{error::*, prelude::*, types::Opaque};
 use core::marker::PhantomData;
 
 /// What to do with a request that timed out.
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::queue::Timer;
-///
-/// for v in [
-///     Timer::Done,
-///     Timer::Reset,
-/// ] {
-///     let c: kernel::bindings::queue_timer = v.into();
-///     assert_eq!(Timer::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Timer {
     /// The driver completed it.
@@ -37,26 +20,37 @@ pub enum Timer {
     Reset,
 }
 
-impl TryFrom<bindings::queue_timer> for Timer {
-    type Error = Error;
-
-    fn try_from(value: bindings::queue_timer) -> Result<Self> {
+impl Timer {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: bindings::queue_timer) -> Result<Self> {
         match value {
             bindings::queue_timer_QUEUE_TIMER_DONE => Ok(Self::Done),
             bindings::queue_timer_QUEUE_TIMER_RESET => Ok(Self::Reset),
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<Timer> for bindings::queue_timer {
-    fn from(value: Timer) -> Self {
-        match value {
-            Timer::Done => bindings::queue_timer_QUEUE_TIMER_DONE,
-            Timer::Reset => bindings::queue_timer_QUEUE_TIMER_RESET,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> bindings::queue_timer {
+        match self {
+            Self::Done => bindings::queue_timer_QUEUE_TIMER_DONE,
+            Self::Reset => bindings::queue_timer_QUEUE_TIMER_RESET,
         }
     }
 }
+
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [Timer::Done, Timer::Reset];
+    let mut i = 0;
+    while i < all.len() {
+        match Timer::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `Timer` has no C value"),
+        }
+        i += 1;
+    }
+};
 
 /// A request of a driver `T`.
 ///
@@ -111,8 +105,13 @@ impl<T: Ops> Adapter<T> {
         _arg0: *mut bindings::queue_hw,
         arg1: *const bindings::queue_data,
     ) -> bindings::qstatus_t {
-        // SAFETY: The C side passes a valid `queue_data` whose request is valid.
-        let (rq, is_last) = unsafe { (&*(*arg1).rq.cast::<QueueReq<T>>(), (*arg1).last) };
+        // SAFETY: `arg1` points at a valid `struct queue_data` for the call (the contract of
+        // `queue_ops::queue`), and so is the `struct queue_req` its `rq` points at; `QueueReq` is a
+        // transparent wrapper of it, and only a shared reference is made.
+        let rq = unsafe { &*(*arg1).rq.cast::<QueueReq<T>>() };
+        // SAFETY: `arg1` points at a valid `struct queue_data` for the call (the contract of
+        // `queue_ops::queue`).
+        let is_last = unsafe { (*arg1).last };
         match T::queue(rq, is_last) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
@@ -122,8 +121,11 @@ impl<T: Ops> Adapter<T> {
     /// # Safety
     ///
     /// Called only by C through `queue_ops::commit`, under the contract stated on [`Adapter`].
-    unsafe extern "C" fn commit_callback(_arg0: *mut bindings::queue_hw) {
-        T::commit();
+    unsafe extern "C" fn commit_callback(arg0: *mut bindings::queue_hw) {
+        // SAFETY: `arg0` points at a valid `struct queue_hw` for the call (the contract of
+        // `queue_ops::commit`).
+        let hw_index = unsafe { (*arg0).index };
+        T::commit(hw_index);
     }
 
     /// # Safety
@@ -142,10 +144,12 @@ impl<T: Ops> Adapter<T> {
     /// # Safety
     ///
     /// Called only by C through `queue_ops::timeout`, under the contract stated on [`Adapter`].
-    unsafe extern "C" fn timeout_callback(arg0: *mut bindings::queue_req) -> bindings::queue_timer {
-        // SAFETY: The C side passes a valid request; `QueueReq<T>` is a transparent wrapper.
-        let rq = unsafe { &*arg0.cast::<QueueReq<T>>() };
-        bindings::queue_timer::from(T::timeout(rq))
+    unsafe extern "C" fn timeout_callback(rq: *mut bindings::queue_req) -> bindings::queue_timer {
+        // SAFETY: `rq` points at a valid `queue_req` for the call (the contract of
+        // `queue_ops::timeout`); `QueueReq` is a transparent wrapper of it, and only a shared
+        // reference is made.
+        let rq = unsafe { &*rq.cast::<QueueReq<T>>() };
+        T::timeout(rq).to_c()
     }
 
     /// # Safety
@@ -210,7 +214,7 @@ pub trait Ops: Sized {
     fn queue(_rq: &QueueReq<Self>, _is_last: bool) -> Result;
 
     /// Kick the hardware.
-    fn commit() {
+    fn commit(_hw_index: u32) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
