@@ -109,9 +109,20 @@ class View {
     mu::data groups{mu::data::type::list};
     for (const auto& g : p_.consts) groups << const_group(g);
     d.set("const_groups", groups);
-    mu::data ops{mu::data::type::list};
-    for (const auto& o : p_.ops) ops << ops_table(o);
+    mu::data ops{mu::data::type::list}, ops_files{mu::data::type::list};
+    for (const auto& o : p_.ops) {
+      if (o.spec->file.empty()) {
+        ops << ops_table(o);
+        continue;
+      }
+      mu::data f;
+      f.set("module", o.spec->file);
+      f.set("trait", o.spec->trait);
+      ops_files << f;
+    }
     d.set("ops", ops);
+    d.set("ops_files", ops_files);
+    d.set("ops_table", mu::partial([] { return embedded_templates().at("ops_table"); }));
     if (p_.registration) d.set("registration", registration(*p_.registration));
     if (p_.device_id) d.set("device_id", device_id(*p_.device_id));
     if (p_.module_macro) d.set("module_macro", module_macro(*p_.module_macro));
@@ -491,6 +502,8 @@ class View {
     mu::data d;
     const auto& so = *o.spec;
     d.set("trait", so.trait);
+    d.set("trait_article", std::string("AEIOU").find(so.trait.empty() ? 'x' : so.trait[0]) == std::string::npos ? "a"
+                                                                                                                : "an");
     d.set("vtable", so.vtable);
     d.set("create", so.create);
     d.set("c_tag", o.record->tag);
@@ -638,6 +651,22 @@ class View {
     return d;
   }
 
+  // The submodule file of an ops table the spec puts in a file of its own.
+ public:
+  mu::data ops_file(const passes::PlannedOps& o) {
+    mu::data d;
+    d.set("spec_path", ctx_.spec_path);
+    d.set("copyright", str_list(s_.copyright));
+    d.set("file_doc", docs({"The [`" + o.spec->trait + "`] trait over the C `struct " + o.record->tag +
+                            "`, with the trampolines and the C table that connect them."}));
+    mu::data ops{mu::data::type::list};
+    ops << ops_table(o);
+    d.set("ops", ops);
+    d.set("ops_table", mu::partial([] { return embedded_templates().at("ops_table"); }));
+    return d;
+  }
+
+ private:
   const passes::Plan& p_;
   const spec::Spec& s_;
   const ViewContext& ctx_;
@@ -645,15 +674,14 @@ class View {
 
 }  // namespace
 
-std::string render_rust_module(const passes::Plan& plan, const ViewContext& ctx) {
-  View v(plan, ctx);
-  mu::data d = v.build();
-  v.diags.throw_if_errors("emit-rust");
-  mu::mustache tpl(embedded_templates().at("module"));
-  if (!tpl.is_valid()) throw Error("internal error: template 'module': " + tpl.error_message());
+namespace {
+
+std::string render(const std::string& name, const mu::data& d) {
+  mu::mustache tpl(embedded_templates().at(name));
+  if (!tpl.is_valid()) throw Error("internal error: template '" + name + "': " + tpl.error_message());
   tpl.set_custom_escape([](const std::string& s) { return s; });
   std::string out = tpl.render(d);
-  if (!tpl.is_valid()) throw Error("internal error: rendering 'module': " + tpl.error_message());
+  if (!tpl.is_valid()) throw Error("internal error: rendering '" + name + "': " + tpl.error_message());
   // Drop the blank lines that empty sections leave: runs of them, those
   // right after an opening or right before a closing brace, and those after
   // a doc comment.
@@ -673,6 +701,26 @@ std::string render_rust_module(const passes::Plan& plan, const ViewContext& ctx)
   }
   while (!kept.empty() && kept.back().empty()) kept.pop_back();
   return text::join(kept, "\n") + "\n";
+}
+
+}  // namespace
+
+std::map<std::string, std::string> render_rust_files(const passes::Plan& plan, const ViewContext& ctx) {
+  View v(plan, ctx);
+  mu::data d = v.build();
+  std::map<std::string, std::string> out;
+  std::string dir = plan.spec->kernel_file.substr(0, plan.spec->kernel_file.size() - 3);  // "rust/kernel/block/mq"
+  std::vector<std::pair<std::string, mu::data>> files;
+  for (const auto& o : plan.ops)
+    if (!o.spec->file.empty()) files.push_back({dir + "/" + o.spec->file + ".rs", v.ops_file(o)});
+  v.diags.throw_if_errors("emit-rust");
+  out[plan.spec->kernel_file] = render("module", d);
+  for (const auto& [path, fd] : files) out[path] = render("ops_file", fd);
+  return out;
+}
+
+std::string render_rust_module(const passes::Plan& plan, const ViewContext& ctx) {
+  return render_rust_files(plan, ctx).at(plan.spec->kernel_file);
 }
 
 }  // namespace kgen::emit

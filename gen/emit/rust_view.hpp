@@ -2,6 +2,7 @@
 // logic-free Mustache templates: every decision (names, conversions, SAFETY
 // sentences, docs) is made here.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ struct ViewContext {
 
 // Renders the safe Rust module of the plan (before rustfmt).
 std::string render_rust_module(const passes::Plan& plan, const ViewContext& ctx);
+
+// Renders every Rust file of the plan (before rustfmt), by kernel-relative
+// path: the module file, and a submodule file for each ops table whose spec
+// names a `file` (`rust/kernel/block/mq/operations.rs`), as upstream splits.
+std::map<std::string, std::string> render_rust_files(const passes::Plan& plan, const ViewContext& ctx);
 
 // Word-wraps `paragraphs` into doc-comment bodies (" text" or "" for a blank
 // line) that fit in `width` columns after the `///` prefix.

@@ -752,6 +752,9 @@ class Loader {
     p.supertraits = o.str("supertraits", false, "", &sl);
     one_line(p.supertraits, sl, "'supertraits'");
     p.table = o.str("table", false, "opaque", &tbl);
+    Location fil = p.loc;
+    p.file = o.str("file", false, "", &fil);
+    if (!p.file.empty()) rust_ident(p.file, fil, "'file' (the submodule of the trait)");
     if (p.table != "opaque" && p.table != "static") d_.error(tbl, "'table' must be 'opaque' or 'static', not " + shown(p.table));
     if (const Node* st = o.get("status")) {
       Obj so(*this, st, "status");

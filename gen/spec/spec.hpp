@@ -203,6 +203,10 @@ struct Ops {
   // static: a `pub(crate) struct <vtable><T>` whose `build()` returns a
   // `&'static` C table (for C objects that keep a `const struct ... *ops`).
   std::string table = "opaque";
+  // A submodule file of the module for the trait, its trampolines and C
+  // table (`operations`: rust/kernel/block/mq/operations.rs), with
+  // `pub use operations::Trait;`, as upstream splits blk-mq; empty: inline.
+  std::string file;
   // The 'status' return convention: Rust expressions for success and for an
   // error `e` (e.g. ok: "status::OK", err: "e.to_blk_status()").
   std::string status_ok, status_err;

@@ -4,7 +4,7 @@
 //!
 //! Hand-written part of `kernel::block::mq` (kgen spec `header-specs/block-mq.yaml`).
 
-use super::{request::RequestDataWrapper, Operations, OperationsVTable};
+use super::{operations::OperationsVTable, request::RequestDataWrapper, Operations};
 use crate::{bindings, error, prelude::*, try_pin_init, types::Opaque};
 use core::{convert::TryInto, marker::PhantomData, pin::Pin};
 

@@ -22,7 +22,7 @@
 
 use core::sync::atomic::{AtomicU16, AtomicU32, Ordering};
 use kernel::{
-    bindings, c_str,
+    c_str,
     error::code,
     ffi::{c_int, c_ulong},
     firmware::Firmware,
@@ -376,10 +376,12 @@ impl phy::Driver for KgenSamplePhy {
 
     fn set_loopback(dev: &mut phy::Device, enable: bool) -> Result {
         callback!("set_loopback");
+        // CAST: Clause 22 register numbers and bits are 16-bit values.
+        let (bmcr, loopback) = (uapi::MII_BMCR as u16, uapi::BMCR_LOOPBACK as u16);
         if enable {
-            call!(dev.set_bits(phy::mii::MII_BMCR, phy::mii::BMCR_LOOPBACK))
+            call!(dev.set_bits(bmcr, loopback))
         } else {
-            call!(dev.clear_bits(phy::mii::MII_BMCR, phy::mii::BMCR_LOOPBACK))?;
+            call!(dev.clear_bits(bmcr, loopback))?;
             // Leaving loopback: negotiate again (phy_loopback holds the lock
             // that _phy_start_aneg wants held).
             call!(dev.start_aneg())
@@ -405,18 +407,19 @@ impl phy::Driver for KgenSamplePhy {
         Ok(7)
     }
 
-    fn set_wol(dev: &mut phy::Device, wol: &mut bindings::ethtool_wolinfo) -> Result {
+    fn set_wol(dev: &mut phy::Device, wol: &mut phy::WolInfo) -> Result {
         callback!("set_wol");
-        if wol.wolopts & !uapi::WAKE_MAGIC != 0 {
+        if wol.wolopts() & !uapi::WAKE_MAGIC != 0 {
             return Err(eopnotsupp());
         }
-        call!(dev.write(VWOL, wol.wolopts as u16))
+        // CAST: only `WAKE_MAGIC` (0x20) can be set here.
+        call!(dev.write(VWOL, wol.wolopts() as u16))
     }
 
-    fn get_wol(dev: &mut phy::Device, wol: &mut bindings::ethtool_wolinfo) {
+    fn get_wol(dev: &mut phy::Device, wol: &mut phy::WolInfo) {
         callback!("get_wol");
-        wol.supported = uapi::WAKE_MAGIC;
-        wol.wolopts = call!(dev.read(VWOL)).map_or(0, u32::from) & uapi::WAKE_MAGIC;
+        wol.set_supported(uapi::WAKE_MAGIC);
+        wol.set_wolopts(call!(dev.read(VWOL)).map_or(0, u32::from) & uapi::WAKE_MAGIC);
     }
 
     fn get_sset_count(_dev: &mut phy::Device) -> Result<u32> {
@@ -426,28 +429,25 @@ impl phy::Driver for KgenSamplePhy {
 
     fn get_phy_stats(
         dev: &mut phy::Device,
-        eth_stats: &mut bindings::ethtool_eth_phy_stats,
-        stats: &mut bindings::ethtool_phy_stats,
+        eth_stats: &mut phy::EthPhyStats,
+        stats: &mut phy::PhyStats,
     ) {
         callback!("get_phy_stats");
         let errors = call!(dev.read(VSQI)).map_or(0, |v| u64::from(v >> 8));
-        eth_stats.__bindgen_anon_1.stats =
-            bindings::ethtool_eth_phy_stats__bindgen_ty_1__bindgen_ty_2 {
-                SymbolErrorDuringCarrier: errors + 1000,
-            };
-        stats.rx_packets = 42;
-        stats.rx_errors = errors;
+        eth_stats.set_symbol_error_during_carrier(errors + 1000);
+        stats.set_rx_packets(42);
+        stats.set_rx_errors(errors);
     }
 
-    fn get_link_stats(_dev: &mut phy::Device, link_stats: &mut bindings::ethtool_link_ext_stats) {
+    fn get_link_stats(_dev: &mut phy::Device, link_stats: &mut phy::LinkExtStats) {
         callback!("get_link_stats");
-        link_stats.link_down_events = u64::from(LINK_DOWN_EVENTS.load(Ordering::Relaxed));
+        link_stats.set_link_down_events(u64::from(LINK_DOWN_EVENTS.load(Ordering::Relaxed)));
     }
 
-    fn module_info(_dev: &mut phy::Device, modinfo: &mut bindings::ethtool_modinfo) -> Result {
+    fn module_info(_dev: &mut phy::Device, modinfo: &mut phy::ModuleInfo) -> Result {
         callback!("module_info");
-        modinfo.type_ = uapi::ETH_MODULE_SFF_8079;
-        modinfo.eeprom_len = uapi::ETH_MODULE_SFF_8079_LEN;
+        modinfo.set_module_type(uapi::ETH_MODULE_SFF_8079);
+        modinfo.set_eeprom_len(uapi::ETH_MODULE_SFF_8079_LEN);
         Ok(())
     }
 
@@ -456,9 +456,9 @@ impl phy::Driver for KgenSamplePhy {
         call!(dev.write(VCT, 1))
     }
 
-    fn cable_test_tdr_start(dev: &mut phy::Device, config: &bindings::phy_tdr_config) -> Result {
+    fn cable_test_tdr_start(dev: &mut phy::Device, config: &phy::TdrConfig) -> Result {
         callback!("cable_test_tdr_start");
-        let step = u16::try_from(config.step).map_err(|_| code::EINVAL)?;
+        let step = u16::try_from(config.step()).map_err(|_| code::EINVAL)?;
         call!(dev.write(VCT, 0x100 | (step & 0xff)))
     }
 
@@ -469,27 +469,29 @@ impl phy::Driver for KgenSamplePhy {
         call!(dev.write(VCT, 0))
     }
 
-    fn get_plca_cfg(_dev: &mut phy::Device, cfg: &mut bindings::phy_plca_cfg) -> Result {
+    fn get_plca_cfg(_dev: &mut phy::Device, cfg: &mut phy::PlcaConfig) -> Result {
         callback!("get_plca_cfg");
-        cfg.version = 0x0a10;
-        cfg.enabled = PLCA_ENABLED.load(Ordering::Relaxed) as i32;
-        cfg.node_id = PLCA_NODE_ID.load(Ordering::Relaxed) as i32;
+        cfg.set_version(0x0a10);
+        // CAST: both are at most 254 (`set_plca_cfg` checks the node ID).
+        cfg.set_enabled(PLCA_ENABLED.load(Ordering::Relaxed) as i32);
+        cfg.set_node_id(PLCA_NODE_ID.load(Ordering::Relaxed) as i32);
         Ok(())
     }
 
-    fn set_plca_cfg(_dev: &mut phy::Device, cfg: &bindings::phy_plca_cfg) -> Result {
+    fn set_plca_cfg(_dev: &mut phy::Device, cfg: &phy::PlcaConfig) -> Result {
         callback!("set_plca_cfg");
-        if cfg.node_id < 0 || cfg.node_id > 254 {
+        let node_id = u32::try_from(cfg.node_id()).map_err(|_| code::EINVAL)?;
+        if node_id > 254 {
             return Err(code::EINVAL);
         }
-        PLCA_NODE_ID.store(cfg.node_id as u32, Ordering::Relaxed);
-        PLCA_ENABLED.store(u32::from(cfg.enabled > 0), Ordering::Relaxed);
+        PLCA_NODE_ID.store(node_id, Ordering::Relaxed);
+        PLCA_ENABLED.store(u32::from(cfg.enabled() > 0), Ordering::Relaxed);
         Ok(())
     }
 
-    fn get_plca_status(_dev: &mut phy::Device, st: &mut bindings::phy_plca_status) -> Result {
+    fn get_plca_status(_dev: &mut phy::Device, st: &mut phy::PlcaStatus) -> Result {
         callback!("get_plca_status");
-        st.pst = PLCA_ENABLED.load(Ordering::Relaxed) != 0;
+        st.set_beacon_seen(PLCA_ENABLED.load(Ordering::Relaxed) != 0);
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # check.sh: re-measure issue 9's figures on the committed generated Rust
-# (out/<spec>/**/*.rs, bindgen's out/<spec>/bindings/ excepted) and the header
+# (kernel-crate-overlay/rust/**/*.rs; bindgen's out/<spec>/bindings/ is not
+# measured) and the header
 # specs, print them, and fail if any is above its limit in tests/metrics/limits.
 #   (a) bindings::/ffi:: types in public signatures and trait methods
 #   (b) comment paragraphs of >= 3 lines repeated more than 3 times in a file

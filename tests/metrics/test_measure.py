@@ -38,6 +38,11 @@ impl Device {
     pub(crate) fn raw(&self) -> *mut bindings::crate_only { todo!() }
     fn private(&self) -> bindings::private { todo!() }
     pub fn flags(&self, f: Flags) -> Result { let c = 'a'; Ok(()) }
+
+    #[doc(hidden)]
+    pub const fn raw(&self) -> bindings::hidden_pub { todo!() }
+
+    pub fn after_hidden(&self) -> bindings::shown { todo!() }
 }
 
 impl TryFrom<bindings::phy_state> for State {
@@ -84,6 +89,8 @@ EXPECTED = [
     "set_wol: bindings::ethtool_wolinfo",
     "led: ffi::c_ulong",
     "nested: ffi::c_int",
+    "after_hidden: bindings::shown",
+    "hidden raw: bindings::hidden_pub",
 ]
 
 COMMENTS = """\
@@ -114,9 +121,9 @@ def main():
     toks = measure.lex(RUST)
     imported = measure.ffi_imports(toks)
     got = []
-    for _, _, name, sig in measure.public_signatures(toks):
+    for _, kind, name, sig in measure.public_signatures(toks):
         for hit in measure.ffi_names_in(sig, imported):
-            got.append(f"{name}: {hit}")
+            got.append(("hidden " if kind.startswith("hidden ") else "") + f"{name}: {hit}")
     ok = True
     if sorted(got) != sorted(EXPECTED):
         print("test_measure: public signatures: expected", sorted(EXPECTED), "got", sorted(got), file=sys.stderr)

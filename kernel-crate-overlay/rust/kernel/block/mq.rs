@@ -62,62 +62,41 @@ pub mod tag_set;
 pub use tag_set::TagSet;
 pub mod gen_disk;
 
+mod operations;
+pub use operations::Operations;
+
 /// The operation of a request.
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::block::mq::ReqOp;
-///
-/// for v in [
-///     ReqOp::Read,
-///     ReqOp::Write,
-///     ReqOp::Flush,
-///     ReqOp::Discard,
-///     ReqOp::SecureErase,
-///     ReqOp::WriteZeroes,
-///     ReqOp::DrvIn,
-///     ReqOp::DrvOut,
-/// ] {
-///     let c: kernel::bindings::req_op = v.into();
-///     assert_eq!(ReqOp::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReqOp {
-    /// `REQ_OP_READ`.
+    /// Read sectors from the device.
     #[doc(alias = "REQ_OP_READ")]
     Read,
-    /// `REQ_OP_WRITE`.
+    /// Write sectors to the device.
     #[doc(alias = "REQ_OP_WRITE")]
     Write,
-    /// `REQ_OP_FLUSH`.
+    /// Flush the volatile write cache.
     #[doc(alias = "REQ_OP_FLUSH")]
     Flush,
-    /// `REQ_OP_DISCARD`.
+    /// Discard sectors.
     #[doc(alias = "REQ_OP_DISCARD")]
     Discard,
-    /// `REQ_OP_SECURE_ERASE`.
+    /// Securely erase sectors.
     #[doc(alias = "REQ_OP_SECURE_ERASE")]
     SecureErase,
-    /// `REQ_OP_WRITE_ZEROES`.
+    /// Write the zero filled sector many times.
     #[doc(alias = "REQ_OP_WRITE_ZEROES")]
     WriteZeroes,
-    /// `REQ_OP_DRV_IN`.
+    /// Driver private requests.
     #[doc(alias = "REQ_OP_DRV_IN")]
     DrvIn,
-    /// `REQ_OP_DRV_OUT`.
+    /// Driver private requests.
     #[doc(alias = "REQ_OP_DRV_OUT")]
     DrvOut,
 }
 
-impl TryFrom<bindings::req_op> for ReqOp {
-    type Error = Error;
-
-    fn try_from(value: bindings::req_op) -> Result<Self> {
+impl ReqOp {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: bindings::req_op) -> Result<Self> {
         match value {
             bindings::req_op_REQ_OP_READ => Ok(Self::Read),
             bindings::req_op_REQ_OP_WRITE => Ok(Self::Write),
@@ -130,41 +109,45 @@ impl TryFrom<bindings::req_op> for ReqOp {
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<ReqOp> for bindings::req_op {
-    fn from(value: ReqOp) -> Self {
-        match value {
-            ReqOp::Read => bindings::req_op_REQ_OP_READ,
-            ReqOp::Write => bindings::req_op_REQ_OP_WRITE,
-            ReqOp::Flush => bindings::req_op_REQ_OP_FLUSH,
-            ReqOp::Discard => bindings::req_op_REQ_OP_DISCARD,
-            ReqOp::SecureErase => bindings::req_op_REQ_OP_SECURE_ERASE,
-            ReqOp::WriteZeroes => bindings::req_op_REQ_OP_WRITE_ZEROES,
-            ReqOp::DrvIn => bindings::req_op_REQ_OP_DRV_IN,
-            ReqOp::DrvOut => bindings::req_op_REQ_OP_DRV_OUT,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> bindings::req_op {
+        match self {
+            Self::Read => bindings::req_op_REQ_OP_READ,
+            Self::Write => bindings::req_op_REQ_OP_WRITE,
+            Self::Flush => bindings::req_op_REQ_OP_FLUSH,
+            Self::Discard => bindings::req_op_REQ_OP_DISCARD,
+            Self::SecureErase => bindings::req_op_REQ_OP_SECURE_ERASE,
+            Self::WriteZeroes => bindings::req_op_REQ_OP_WRITE_ZEROES,
+            Self::DrvIn => bindings::req_op_REQ_OP_DRV_IN,
+            Self::DrvOut => bindings::req_op_REQ_OP_DRV_OUT,
         }
     }
 }
 
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [
+        ReqOp::Read,
+        ReqOp::Write,
+        ReqOp::Flush,
+        ReqOp::Discard,
+        ReqOp::SecureErase,
+        ReqOp::WriteZeroes,
+        ReqOp::DrvIn,
+        ReqOp::DrvOut,
+    ];
+    let mut i = 0;
+    while i < all.len() {
+        match ReqOp::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `ReqOp` has no C value"),
+        }
+        i += 1;
+    }
+};
+
 /// How the timeout handler should proceed.
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::block::mq::TimerReturn;
-///
-/// for v in [
-///     TimerReturn::Done,
-///     TimerReturn::ResetTimer,
-/// ] {
-///     let c: kernel::bindings::blk_eh_timer_return = v.into();
-///     assert_eq!(TimerReturn::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimerReturn {
     /// The block driver completed the command or will complete it at a later time.
@@ -175,26 +158,37 @@ pub enum TimerReturn {
     ResetTimer,
 }
 
-impl TryFrom<bindings::blk_eh_timer_return> for TimerReturn {
-    type Error = Error;
-
-    fn try_from(value: bindings::blk_eh_timer_return) -> Result<Self> {
+impl TimerReturn {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: bindings::blk_eh_timer_return) -> Result<Self> {
         match value {
             bindings::blk_eh_timer_return_BLK_EH_DONE => Ok(Self::Done),
             bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER => Ok(Self::ResetTimer),
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<TimerReturn> for bindings::blk_eh_timer_return {
-    fn from(value: TimerReturn) -> Self {
-        match value {
-            TimerReturn::Done => bindings::blk_eh_timer_return_BLK_EH_DONE,
-            TimerReturn::ResetTimer => bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> bindings::blk_eh_timer_return {
+        match self {
+            Self::Done => bindings::blk_eh_timer_return_BLK_EH_DONE,
+            Self::ResetTimer => bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER,
         }
     }
 }
+
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [TimerReturn::Done, TimerReturn::ResetTimer];
+    let mut i = 0;
+    while i < all.len() {
+        match TimerReturn::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `TimerReturn` has no C value"),
+        }
+        i += 1;
+    }
+};
 
 /// A blk-mq request (`struct request`): an I/O the block layer hands to the driver of a
 /// [`TagSet<T>`], reference counted with [`ARef`] while the driver owns it.
@@ -253,7 +247,7 @@ impl<T: Operations> Request<T> {
         // SAFETY: `req_op` gets a valid `request` (the type invariant) and needs no exclusive
         // access.
         let ret = unsafe { bindings::req_op(ptr) };
-        ReqOp::try_from(ret)
+        ReqOp::try_from_c(ret)
     }
 
     /// Returns true for a passthrough request (`REQ_OP_DRV_IN` or `REQ_OP_DRV_OUT`), which
@@ -291,11 +285,14 @@ impl SeqFile {
         unsafe { &mut *ptr }
     }
 
-    /// Appends `s` to the file's buffer; the C side drops what does not fit.
-    pub fn write_str(&mut self, s: &str) {
-        // SAFETY: The type invariant guarantees that `self.0` is valid, `&mut self` gives
-        // exclusive access, and `s` is valid for reads of `s.len()` bytes.
-        unsafe { bindings::seq_write(self.0.get(), s.as_ptr().cast(), s.len()) };
+    /// Appends `data` to the file's buffer. What does not fit is dropped, and the C side then
+    /// calls `show_rq` again with a bigger buffer.
+    #[doc(alias = "seq_write")]
+    pub fn write_str(&mut self, data: &str) {
+        let ptr = self.0.get();
+        // SAFETY: `seq_write` gets a valid `seq_file` (the type invariant), and `&mut self` makes
+        // the call exclusive; `data` is valid for reads of `data.len()` bytes.
+        unsafe { bindings::seq_write(ptr, data.as_ptr().cast(), data.len()) };
     }
 }
 
@@ -311,438 +308,46 @@ impl SeqFile {
 /// assert_eq!(status::OK as i64, kernel::bindings::BLK_STS_OK as i64);
 /// ```
 pub mod status {
+    /// Success.
     #[doc(alias = "BLK_STS_OK")]
-    #[doc = "Value of the C macro `BLK_STS_OK`."]
     // CAST: `BLK_STS_OK` (0) fits in `u8`.
     pub const OK: u8 = bindings::BLK_STS_OK as u8;
+    /// The operation is not supported (`EOPNOTSUPP`).
     #[doc(alias = "BLK_STS_NOTSUPP")]
-    #[doc = "Value of the C macro `BLK_STS_NOTSUPP`."]
     pub const NOTSUPP: u8 = 1;
+    /// The operation timed out (`ETIMEDOUT`).
     #[doc(alias = "BLK_STS_TIMEOUT")]
-    #[doc = "Value of the C macro `BLK_STS_TIMEOUT`."]
     pub const TIMEOUT: u8 = 2;
+    /// A critical space allocation failed (`ENOSPC`).
     #[doc(alias = "BLK_STS_NOSPC")]
-    #[doc = "Value of the C macro `BLK_STS_NOSPC`."]
     pub const NOSPC: u8 = 3;
+    /// A critical medium error (`ENODATA`).
     #[doc(alias = "BLK_STS_MEDIUM")]
-    #[doc = "Value of the C macro `BLK_STS_MEDIUM`."]
     pub const MEDIUM: u8 = 7;
+    /// A kernel resource was short; the block layer retries (`ENOMEM`).
     #[doc(alias = "BLK_STS_RESOURCE")]
-    #[doc = "Value of the C macro `BLK_STS_RESOURCE`."]
     pub const RESOURCE: u8 = 9;
+    /// An I/O error (`EIO`).
     #[doc(alias = "BLK_STS_IOERR")]
-    #[doc = "Value of the C macro `BLK_STS_IOERR`."]
     pub const IOERR: u8 = 10;
+    /// `BLK_STS_AGAIN` should only be returned if `RQF_NOWAIT` is set and the bio would block
+    /// (cf `bio_wouldblock_error()`).
     #[doc(alias = "BLK_STS_AGAIN")]
-    #[doc = "Value of the C macro `BLK_STS_AGAIN`."]
     pub const AGAIN: u8 = 12;
 }
 
 /// Features of a queue (`blk_features_t`), set in its limits when the disk is built.
 pub mod features {
+    /// Supports a volatile write cache.
     #[doc(alias = "BLK_FEAT_WRITE_CACHE")]
-    #[doc = "Value of the C macro `BLK_FEAT_WRITE_CACHE`."]
     pub const WRITE_CACHE: u32 = 0x1;
+    /// Supports passing on the FUA bit.
     #[doc(alias = "BLK_FEAT_FUA")]
-    #[doc = "Value of the C macro `BLK_FEAT_FUA`."]
     pub const FUA: u32 = 0x2;
+    /// Rotational device (hard drive or floppy).
     #[doc(alias = "BLK_FEAT_ROTATIONAL")]
-    #[doc = "Value of the C macro `BLK_FEAT_ROTATIONAL`."]
     pub const ROTATIONAL: u32 = 0x4;
+    /// Contributes to the random number pool.
     #[doc(alias = "BLK_FEAT_ADD_RANDOM")]
-    #[doc = "Value of the C macro `BLK_FEAT_ADD_RANDOM`."]
     pub const ADD_RANDOM: u32 = 0x8;
-}
-
-/// Trampolines from the C ops table to a [`Operations`] implementation.
-///
-/// # Safety
-///
-/// C calls each trampoline only through the `blk_mq_ops` that [`OperationsVTable::build`] built
-/// for `T`, and guarantees every call that every pointer argument is valid for the duration of
-/// the call, every request was allocated by a tag set built by `TagSet<T>` (so its private data
-/// area holds a request refcount, initialized by `init_request`), and every request queue
-/// belongs to a disk built by `GenDiskBuilder` for `T`.
-struct Adapter<T: Operations> {
-    _p: PhantomData<T>,
-}
-
-impl<T: Operations> Adapter<T> {
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::queue_rq`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn queue_rq_callback(
-        _arg0: *mut bindings::blk_mq_hw_ctx,
-        arg1: *const bindings::blk_mq_queue_data,
-    ) -> bindings::blk_status_t {
-        // SAFETY: The C side passes a valid `blk_mq_queue_data` (see the guarantee).
-        let (rq, is_last) = unsafe { ((*arg1).rq, (*arg1).last) };
-        // SAFETY: `rq` is a request of a `TagSet<T>`, handed to the driver by this call.
-        let rq = unsafe { Request::<T>::start_owned(rq) };
-        match T::queue_rq(rq, is_last) {
-            Ok(()) => status::OK,
-            Err(e) => e.to_blk_status(),
-        }
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::commit_rqs`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn commit_rqs_callback(_arg0: *mut bindings::blk_mq_hw_ctx) {
-        T::commit_rqs();
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::get_budget`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn get_budget_callback(
-        arg0: *mut bindings::request_queue,
-    ) -> crate::ffi::c_int {
-        // SAFETY: The C side passes the queue of a disk built for `T` (see the guarantee).
-        let queue = unsafe { gen_disk::queue_data::<T>(arg0) };
-        T::get_budget(queue)
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::put_budget`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn put_budget_callback(
-        arg0: *mut bindings::request_queue,
-        arg1: crate::ffi::c_int,
-    ) {
-        // SAFETY: The C side passes the queue of a disk built for `T` (see the guarantee).
-        let queue = unsafe { gen_disk::queue_data::<T>(arg0) };
-        let budget_token = arg1;
-        T::put_budget(queue, budget_token);
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::set_rq_budget_token`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn set_rq_budget_token_callback(
-        arg0: *mut bindings::request,
-        arg1: crate::ffi::c_int,
-    ) {
-        // SAFETY: The C side passes a request of a `TagSet<T>` (see the guarantee);
-        // `Request<T>` is a transparent wrapper of `struct request`.
-        let rq = unsafe { &*arg0.cast::<Request<T>>() };
-        let budget_token = arg1;
-        T::set_rq_budget_token(rq, budget_token);
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::get_rq_budget_token`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn get_rq_budget_token_callback(
-        arg0: *mut bindings::request,
-    ) -> crate::ffi::c_int {
-        // SAFETY: The C side passes a request of a `TagSet<T>` (see the guarantee);
-        // `Request<T>` is a transparent wrapper of `struct request`.
-        let rq = unsafe { &*arg0.cast::<Request<T>>() };
-        T::get_rq_budget_token(rq)
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::timeout`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn timeout_callback(
-        arg0: *mut bindings::request,
-    ) -> bindings::blk_eh_timer_return {
-        // SAFETY: The C side passes a request of a `TagSet<T>` (see the guarantee);
-        // `Request<T>` is a transparent wrapper of `struct request`.
-        let rq = unsafe { &*arg0.cast::<Request<T>>() };
-        bindings::blk_eh_timer_return::from(T::timeout(rq))
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::poll`, under the contract stated on [`Adapter`].
-    unsafe extern "C" fn poll_callback(
-        arg0: *mut bindings::blk_mq_hw_ctx,
-        _arg1: *mut bindings::io_comp_batch,
-    ) -> crate::ffi::c_int {
-        // SAFETY: The C side passes a valid hardware context of a disk built for `T`.
-        let (queue, hw_queue_index) =
-            unsafe { (gen_disk::queue_data::<T>((*arg0).queue), (*arg0).queue_num) };
-        T::poll(queue, hw_queue_index)
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::complete`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn complete_callback(arg0: *mut bindings::request) {
-        // SAFETY: Only `Request::complete` makes the C side call `complete`, and it gave up
-        // its `ARef` without dropping the reference count; this takes it back.
-        let rq = unsafe { Request::<T>::aref_from_raw(arg0) };
-        T::complete(rq);
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::init_hctx`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn init_hctx_callback(
-        arg0: *mut bindings::blk_mq_hw_ctx,
-        _arg1: *mut crate::ffi::c_void,
-        arg2: crate::ffi::c_uint,
-    ) -> crate::ffi::c_int {
-        from_result(|| {
-            // SAFETY: The C side passes a valid hardware context of a disk built for `T`.
-            let queue = unsafe { gen_disk::queue_data::<T>((*arg0).queue) };
-            let hw_queue_index = arg2;
-            T::init_hctx(queue, hw_queue_index)?;
-            Ok(0)
-        })
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::exit_hctx`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn exit_hctx_callback(
-        arg0: *mut bindings::blk_mq_hw_ctx,
-        arg1: crate::ffi::c_uint,
-    ) {
-        // SAFETY: The C side passes a valid hardware context of a disk built for `T`.
-        let queue = unsafe { gen_disk::queue_data::<T>((*arg0).queue) };
-        let hw_queue_index = arg1;
-        T::exit_hctx(queue, hw_queue_index);
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::init_request`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn init_request_callback(
-        _set: *mut bindings::blk_mq_tag_set,
-        arg1: *mut bindings::request,
-        _arg2: crate::ffi::c_uint,
-        _arg3: crate::ffi::c_uint,
-    ) -> crate::ffi::c_int {
-        // SAFETY: The C side passes a request of a tag set built by `TagSet<T>`, whose
-        // private data area has room for the request refcount.
-        unsafe { Request::<T>::init_private(arg1) };
-        0
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::exit_request`, under the contract stated on
-    /// [`Adapter`].
-    unsafe extern "C" fn exit_request_callback(
-        _set: *mut bindings::blk_mq_tag_set,
-        arg1: *mut bindings::request,
-        _arg2: crate::ffi::c_uint,
-    ) {
-        // SAFETY: The C side passes a request whose private data `init_request` initialized,
-        // and never uses it again.
-        unsafe { Request::<T>::drop_private(arg1) };
-    }
-
-    /// # Safety
-    ///
-    /// Called only by C through `blk_mq_ops::show_rq`, under the contract stated on
-    /// [`Adapter`].
-    #[cfg(CONFIG_BLK_DEBUG_FS)]
-    unsafe extern "C" fn show_rq_callback(m: *mut bindings::seq_file, rq: *mut bindings::request) {
-        // SAFETY: `m` points at a valid `seq_file` that nothing else uses during the call (the
-        // contract of `blk_mq_ops::show_rq`).
-        let m = unsafe { SeqFile::from_raw(m) };
-        // SAFETY: `rq` points at a valid `request` for the call (the contract of
-        // `blk_mq_ops::show_rq`); `Request` is a transparent wrapper of it, and only a shared
-        // reference is made.
-        let rq = unsafe { &*rq.cast::<Request<T>>() };
-        T::show_rq(m, rq);
-    }
-}
-
-/// The C `blk_mq_ops` of an implementation `T` of [`Operations`], as a constant the C side can
-/// keep a `'static` pointer to.
-pub(crate) struct OperationsVTable<T: Operations>(PhantomData<T>);
-
-impl<T: Operations> OperationsVTable<T> {
-    const VTABLE: bindings::blk_mq_ops = bindings::blk_mq_ops {
-        queue_rq: Some(Adapter::<T>::queue_rq_callback),
-        commit_rqs: if T::HAS_COMMIT_RQS {
-            Some(Adapter::<T>::commit_rqs_callback)
-        } else {
-            None
-        },
-        get_budget: if T::HAS_GET_BUDGET {
-            Some(Adapter::<T>::get_budget_callback)
-        } else {
-            None
-        },
-        put_budget: if T::HAS_PUT_BUDGET {
-            Some(Adapter::<T>::put_budget_callback)
-        } else {
-            None
-        },
-        set_rq_budget_token: if T::HAS_SET_RQ_BUDGET_TOKEN {
-            Some(Adapter::<T>::set_rq_budget_token_callback)
-        } else {
-            None
-        },
-        get_rq_budget_token: if T::HAS_GET_RQ_BUDGET_TOKEN {
-            Some(Adapter::<T>::get_rq_budget_token_callback)
-        } else {
-            None
-        },
-        timeout: if T::HAS_TIMEOUT {
-            Some(Adapter::<T>::timeout_callback)
-        } else {
-            None
-        },
-        poll: if T::HAS_POLL {
-            Some(Adapter::<T>::poll_callback)
-        } else {
-            None
-        },
-        complete: if T::HAS_COMPLETE {
-            Some(Adapter::<T>::complete_callback)
-        } else {
-            None
-        },
-        init_hctx: if T::HAS_INIT_HCTX {
-            Some(Adapter::<T>::init_hctx_callback)
-        } else {
-            None
-        },
-        exit_hctx: if T::HAS_EXIT_HCTX {
-            Some(Adapter::<T>::exit_hctx_callback)
-        } else {
-            None
-        },
-        init_request: Some(Adapter::<T>::init_request_callback),
-        exit_request: Some(Adapter::<T>::exit_request_callback),
-        #[cfg(CONFIG_BLK_DEBUG_FS)]
-        show_rq: if T::HAS_SHOW_RQ {
-            Some(Adapter::<T>::show_rq_callback)
-        } else {
-            None
-        },
-        // Excluded by the spec: the driver takes requests off a `struct rq_list` and must
-        // leave the ones it cannot queue on it; that list protocol has no Rust type yet, and
-        // `queue_rq` serves every request without it.
-        queue_rqs: None,
-        // Excluded by the spec: only request-based device mapper calls it (blk_mq_cleanup_rq,
-        // for requests inserted with blk_insert_cloned_request), never for a queue of a blk-mq
-        // driver's own.
-        cleanup_rq: None,
-        // Excluded by the spec: only request-based device mapper asks it (blk_lld_busy, from
-        // dm-mpath), about the queues stacked below it.
-        busy: None,
-        // Excluded by the spec: it fills `struct blk_mq_queue_map` arrays (CPU to hardware
-        // queue) that have no Rust type yet; without it blk-mq maps the default queues itself,
-        // so poll queues cannot be set up and `poll` is reachable only for drivers that add a
-        // map.
-        map_queues: None,
-    };
-
-    /// Returns the C `blk_mq_ops` for `T`: callbacks `T` implements point at trampolines, the
-    /// others are `None`. The C side guarantees each trampoline that
-    /// every pointer argument is valid for the duration of the call, every request was allocated by
-    /// a tag set built by `TagSet<T>` (so its private data area holds a request refcount,
-    /// initialized by `init_request`), and every request queue belongs to a disk built by
-    /// `GenDiskBuilder` for `T`.
-    pub(crate) const fn build() -> &'static bindings::blk_mq_ops {
-        &Self::VTABLE
-    }
-}
-
-/// Implement this trait to interface blk-mq as block devices. The kernel calls these functions
-/// for every disk built on a [`TagSet<Self>`]; there is no need for an `exit_request`
-/// implementation, the request's private data is dropped by the glue code. Callbacks that take
-/// `queue: Option<&Self>` receive the data given to
-/// [`gen_disk::GenDiskBuilder::build_with_data`], if any.
-///
-/// Wires 14 of the 18 callbacks of `struct blk_mq_ops`.
-///
-/// Callbacks left out by the spec (the initializer sets them to `None`):
-///
-/// - `queue_rqs`: the driver takes requests off a `struct rq_list` and must leave the ones it
-///   cannot queue on it; that list protocol has no Rust type yet, and `queue_rq` serves every
-///   request without it.
-/// - `cleanup_rq`: only request-based device mapper calls it (blk_mq_cleanup_rq, for requests
-///   inserted with blk_insert_cloned_request), never for a queue of a blk-mq driver's own.
-/// - `busy`: only request-based device mapper asks it (blk_lld_busy, from dm-mpath), about
-///   the queues stacked below it.
-/// - `map_queues`: it fills `struct blk_mq_queue_map` arrays (CPU to hardware queue) that
-///   have no Rust type yet; without it blk-mq maps the default queues itself, so poll queues
-///   cannot be set up and `poll` is reachable only for drivers that add a map.
-#[vtable]
-pub trait Operations: Sized {
-    /// Queue a new request from block IO.
-    fn queue_rq(_rq: ARef<Request<Self>>, _is_last: bool) -> Result;
-
-    /// If a driver uses `bd->last` to judge when to submit requests to hardware, it must
-    /// define this function.
-    ///
-    /// In case of errors that make us stop issuing further requests, this hook serves the
-    /// purpose of kicking the hardware (which the last request otherwise would have done).
-    fn commit_rqs() {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Reserve budget before queue request, once .queue_rq is run, it is driver's
-    /// responsibility to release the reserved budget.
-    ///
-    /// Also we have to handle failure case of .get_budget for avoiding I/O deadlock.
-    fn get_budget(_queue: Option<&Self>) -> i32 {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Release the reserved budget.
-    fn put_budget(_queue: Option<&Self>, _budget_token: i32) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Store rq's budget token.
-    fn set_rq_budget_token(_rq: &Request<Self>, _budget_token: i32) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Retrieve rq's budget token.
-    fn get_rq_budget_token(_rq: &Request<Self>) -> i32 {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Called on request timeout.
-    fn timeout(_rq: &Request<Self>) -> TimerReturn {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Called to poll for completion of a specific tag.
-    fn poll(_queue: Option<&Self>, _hw_queue_index: u32) -> i32 {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Mark the request as complete.
-    fn complete(_rq: ARef<Request<Self>>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Called when the block layer side of a hardware queue has been set up, allowing the
-    /// driver to allocate/init matching structures.
-    fn init_hctx(_queue: Option<&Self>, _hw_queue_index: u32) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Like `init_hctx`, but for exit/teardown.
-    fn exit_hctx(_queue: Option<&Self>, _hw_queue_index: u32) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
-
-    /// Used by the debugfs implementation to show driver-specific information about a request.
-    fn show_rq(_m: &mut SeqFile, _rq: &Request<Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
-    }
 }

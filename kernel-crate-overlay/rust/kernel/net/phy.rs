@@ -14,55 +14,6 @@ use core::{marker::PhantomData, ptr::addr_of_mut};
 pub mod reg;
 
 /// The interface mode between the MAC and the PHY (`phy_interface_t`).
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::net::phy::Interface;
-///
-/// for v in [
-///     Interface::Na,
-///     Interface::Internal,
-///     Interface::Mii,
-///     Interface::Gmii,
-///     Interface::Sgmii,
-///     Interface::Tbi,
-///     Interface::Revmii,
-///     Interface::Rmii,
-///     Interface::Revrmii,
-///     Interface::Rgmii,
-///     Interface::RgmiiId,
-///     Interface::RgmiiRxid,
-///     Interface::RgmiiTxid,
-///     Interface::Rtbi,
-///     Interface::Smii,
-///     Interface::Xgmii,
-///     Interface::Xlgmii,
-///     Interface::Moca,
-///     Interface::Psgmii,
-///     Interface::Qsgmii,
-///     Interface::Trgmii,
-///     Interface::Mode100basex,
-///     Interface::Mode1000basex,
-///     Interface::Mode2500basex,
-///     Interface::Mode5gbaser,
-///     Interface::Rxaui,
-///     Interface::Xaui,
-///     Interface::Mode10gbaser,
-///     Interface::Mode25gbaser,
-///     Interface::Usxgmii,
-///     Interface::Mode10gkr,
-///     Interface::Qusgmii,
-///     Interface::Mode1000basekx,
-///     Interface::Mode10gQxgmii,
-/// ] {
-///     let c: kernel::bindings::phy_interface_t = v.into();
-///     assert_eq!(Interface::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Interface {
     /// Not Applicable - don't touch.
@@ -146,33 +97,32 @@ pub enum Interface {
     /// 10 Gigabit Attachment Unit Interface.
     #[doc(alias = "PHY_INTERFACE_MODE_XAUI")]
     Xaui,
-    /// 10G BaseR.
+    /// 10GBASE-R, XFI, SFI - single lane 10G Serdes.
     #[doc(alias = "PHY_INTERFACE_MODE_10GBASER")]
     Mode10gbaser,
-    /// 25G BaseR.
+    /// 10GBASE-R, XFI, SFI - single lane 10G Serdes.
     #[doc(alias = "PHY_INTERFACE_MODE_25GBASER")]
     Mode25gbaser,
-    /// Universal Serial 10GE MII.
+    /// 10GBASE-R, XFI, SFI - single lane 10G Serdes.
     #[doc(alias = "PHY_INTERFACE_MODE_USXGMII")]
     Usxgmii,
     /// 10GBASE-KR - with Clause 73 AN.
     #[doc(alias = "PHY_INTERFACE_MODE_10GKR")]
     Mode10gkr,
-    /// Quad Universal SGMII.
+    /// 10GBASE-KR - with Clause 73 AN.
     #[doc(alias = "PHY_INTERFACE_MODE_QUSGMII")]
     Qusgmii,
-    /// 1000Base-KX - with Clause 73 AN.
+    /// 10GBASE-KR - with Clause 73 AN.
     #[doc(alias = "PHY_INTERFACE_MODE_1000BASEKX")]
     Mode1000basekx,
-    /// 10G-QXGMII - 4 ports over 10G USXGMII.
+    /// 10GBASE-KR - with Clause 73 AN.
     #[doc(alias = "PHY_INTERFACE_MODE_10G_QXGMII")]
     Mode10gQxgmii,
 }
 
-impl TryFrom<bindings::phy_interface_t> for Interface {
-    type Error = Error;
-
-    fn try_from(value: bindings::phy_interface_t) -> Result<Self> {
+impl Interface {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: bindings::phy_interface_t) -> Result<Self> {
         match value {
             bindings::phy_interface_t_PHY_INTERFACE_MODE_NA => Ok(Self::Na),
             bindings::phy_interface_t_PHY_INTERFACE_MODE_INTERNAL => Ok(Self::Internal),
@@ -211,73 +161,97 @@ impl TryFrom<bindings::phy_interface_t> for Interface {
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<Interface> for bindings::phy_interface_t {
-    fn from(value: Interface) -> Self {
-        match value {
-            Interface::Na => bindings::phy_interface_t_PHY_INTERFACE_MODE_NA,
-            Interface::Internal => bindings::phy_interface_t_PHY_INTERFACE_MODE_INTERNAL,
-            Interface::Mii => bindings::phy_interface_t_PHY_INTERFACE_MODE_MII,
-            Interface::Gmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_GMII,
-            Interface::Sgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SGMII,
-            Interface::Tbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_TBI,
-            Interface::Revmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVMII,
-            Interface::Rmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RMII,
-            Interface::Revrmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVRMII,
-            Interface::Rgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII,
-            Interface::RgmiiId => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_ID,
-            Interface::RgmiiRxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_RXID,
-            Interface::RgmiiTxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_TXID,
-            Interface::Rtbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_RTBI,
-            Interface::Smii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SMII,
-            Interface::Xgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XGMII,
-            Interface::Xlgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XLGMII,
-            Interface::Moca => bindings::phy_interface_t_PHY_INTERFACE_MODE_MOCA,
-            Interface::Psgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_PSGMII,
-            Interface::Qsgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QSGMII,
-            Interface::Trgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_TRGMII,
-            Interface::Mode100basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_100BASEX,
-            Interface::Mode1000basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEX,
-            Interface::Mode2500basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_2500BASEX,
-            Interface::Mode5gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_5GBASER,
-            Interface::Rxaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_RXAUI,
-            Interface::Xaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_XAUI,
-            Interface::Mode10gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GBASER,
-            Interface::Mode25gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_25GBASER,
-            Interface::Usxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_USXGMII,
-            Interface::Mode10gkr => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GKR,
-            Interface::Qusgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QUSGMII,
-            Interface::Mode1000basekx => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEKX,
-            Interface::Mode10gQxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_10G_QXGMII,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> bindings::phy_interface_t {
+        match self {
+            Self::Na => bindings::phy_interface_t_PHY_INTERFACE_MODE_NA,
+            Self::Internal => bindings::phy_interface_t_PHY_INTERFACE_MODE_INTERNAL,
+            Self::Mii => bindings::phy_interface_t_PHY_INTERFACE_MODE_MII,
+            Self::Gmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_GMII,
+            Self::Sgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SGMII,
+            Self::Tbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_TBI,
+            Self::Revmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVMII,
+            Self::Rmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RMII,
+            Self::Revrmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVRMII,
+            Self::Rgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII,
+            Self::RgmiiId => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_ID,
+            Self::RgmiiRxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_RXID,
+            Self::RgmiiTxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_TXID,
+            Self::Rtbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_RTBI,
+            Self::Smii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SMII,
+            Self::Xgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XGMII,
+            Self::Xlgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XLGMII,
+            Self::Moca => bindings::phy_interface_t_PHY_INTERFACE_MODE_MOCA,
+            Self::Psgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_PSGMII,
+            Self::Qsgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QSGMII,
+            Self::Trgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_TRGMII,
+            Self::Mode100basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_100BASEX,
+            Self::Mode1000basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEX,
+            Self::Mode2500basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_2500BASEX,
+            Self::Mode5gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_5GBASER,
+            Self::Rxaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_RXAUI,
+            Self::Xaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_XAUI,
+            Self::Mode10gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GBASER,
+            Self::Mode25gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_25GBASER,
+            Self::Usxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_USXGMII,
+            Self::Mode10gkr => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GKR,
+            Self::Qusgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QUSGMII,
+            Self::Mode1000basekx => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEKX,
+            Self::Mode10gQxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_10G_QXGMII,
         }
     }
 }
 
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [
+        Interface::Na,
+        Interface::Internal,
+        Interface::Mii,
+        Interface::Gmii,
+        Interface::Sgmii,
+        Interface::Tbi,
+        Interface::Revmii,
+        Interface::Rmii,
+        Interface::Revrmii,
+        Interface::Rgmii,
+        Interface::RgmiiId,
+        Interface::RgmiiRxid,
+        Interface::RgmiiTxid,
+        Interface::Rtbi,
+        Interface::Smii,
+        Interface::Xgmii,
+        Interface::Xlgmii,
+        Interface::Moca,
+        Interface::Psgmii,
+        Interface::Qsgmii,
+        Interface::Trgmii,
+        Interface::Mode100basex,
+        Interface::Mode1000basex,
+        Interface::Mode2500basex,
+        Interface::Mode5gbaser,
+        Interface::Rxaui,
+        Interface::Xaui,
+        Interface::Mode10gbaser,
+        Interface::Mode25gbaser,
+        Interface::Usxgmii,
+        Interface::Mode10gkr,
+        Interface::Qusgmii,
+        Interface::Mode1000basekx,
+        Interface::Mode10gQxgmii,
+    ];
+    let mut i = 0;
+    while i < all.len() {
+        match Interface::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `Interface` has no C value"),
+        }
+        i += 1;
+    }
+};
+
 /// PHY state machine states (`enum phy_state`).
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::net::phy::DeviceState;
-///
-/// for v in [
-///     DeviceState::Down,
-///     DeviceState::Ready,
-///     DeviceState::Halted,
-///     DeviceState::Error,
-///     DeviceState::Up,
-///     DeviceState::Running,
-///     DeviceState::NoLink,
-///     DeviceState::CableTest,
-/// ] {
-///     let c: kernel::bindings::phy_state = v.into();
-///     assert_eq!(DeviceState::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceState {
     /// PHY device and driver are not ready for anything. probe should be called if and only if
@@ -316,10 +290,9 @@ pub enum DeviceState {
     CableTest,
 }
 
-impl TryFrom<bindings::phy_state> for DeviceState {
-    type Error = Error;
-
-    fn try_from(value: bindings::phy_state) -> Result<Self> {
+impl DeviceState {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: bindings::phy_state) -> Result<Self> {
         match value {
             bindings::phy_state_PHY_DOWN => Ok(Self::Down),
             bindings::phy_state_PHY_READY => Ok(Self::Ready),
@@ -332,59 +305,61 @@ impl TryFrom<bindings::phy_state> for DeviceState {
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<DeviceState> for bindings::phy_state {
-    fn from(value: DeviceState) -> Self {
-        match value {
-            DeviceState::Down => bindings::phy_state_PHY_DOWN,
-            DeviceState::Ready => bindings::phy_state_PHY_READY,
-            DeviceState::Halted => bindings::phy_state_PHY_HALTED,
-            DeviceState::Error => bindings::phy_state_PHY_ERROR,
-            DeviceState::Up => bindings::phy_state_PHY_UP,
-            DeviceState::Running => bindings::phy_state_PHY_RUNNING,
-            DeviceState::NoLink => bindings::phy_state_PHY_NOLINK,
-            DeviceState::CableTest => bindings::phy_state_PHY_CABLETEST,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> bindings::phy_state {
+        match self {
+            Self::Down => bindings::phy_state_PHY_DOWN,
+            Self::Ready => bindings::phy_state_PHY_READY,
+            Self::Halted => bindings::phy_state_PHY_HALTED,
+            Self::Error => bindings::phy_state_PHY_ERROR,
+            Self::Up => bindings::phy_state_PHY_UP,
+            Self::Running => bindings::phy_state_PHY_RUNNING,
+            Self::NoLink => bindings::phy_state_PHY_NOLINK,
+            Self::CableTest => bindings::phy_state_PHY_CABLETEST,
         }
     }
 }
 
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [
+        DeviceState::Down,
+        DeviceState::Ready,
+        DeviceState::Halted,
+        DeviceState::Error,
+        DeviceState::Up,
+        DeviceState::Running,
+        DeviceState::NoLink,
+        DeviceState::CableTest,
+    ];
+    let mut i = 0;
+    while i < all.len() {
+        match DeviceState::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `DeviceState` has no C value"),
+        }
+        i += 1;
+    }
+};
+
 /// A mode of Ethernet communication (the `DUPLEX_*` values).
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::net::phy::DuplexMode;
-///
-/// for v in [
-///     DuplexMode::Full,
-///     DuplexMode::Half,
-///     DuplexMode::Unknown,
-/// ] {
-///     let c: u32 = v.into();
-///     assert_eq!(DuplexMode::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DuplexMode {
-    /// `DUPLEX_FULL`.
+    /// The PHY is in full-duplex mode.
     #[doc(alias = "DUPLEX_FULL")]
     Full,
-    /// `DUPLEX_HALF`.
+    /// The PHY is in half-duplex mode.
     #[doc(alias = "DUPLEX_HALF")]
     Half,
-    /// `DUPLEX_UNKNOWN`.
+    /// The duplex mode is not known (no link, or not resolved yet).
     #[doc(alias = "DUPLEX_UNKNOWN")]
     Unknown,
 }
 
-impl TryFrom<u32> for DuplexMode {
-    type Error = Error;
-
-    fn try_from(value: u32) -> Result<Self> {
+impl DuplexMode {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: u32) -> Result<Self> {
         match value {
             bindings::DUPLEX_FULL => Ok(Self::Full),
             bindings::DUPLEX_HALF => Ok(Self::Half),
@@ -392,37 +367,31 @@ impl TryFrom<u32> for DuplexMode {
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<DuplexMode> for u32 {
-    fn from(value: DuplexMode) -> Self {
-        match value {
-            DuplexMode::Full => bindings::DUPLEX_FULL,
-            DuplexMode::Half => bindings::DUPLEX_HALF,
-            DuplexMode::Unknown => bindings::DUPLEX_UNKNOWN,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> u32 {
+        match self {
+            Self::Full => bindings::DUPLEX_FULL,
+            Self::Half => bindings::DUPLEX_HALF,
+            Self::Unknown => bindings::DUPLEX_UNKNOWN,
         }
     }
 }
 
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [DuplexMode::Full, DuplexMode::Half, DuplexMode::Unknown];
+    let mut i = 0;
+    while i < all.len() {
+        match DuplexMode::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `DuplexMode` has no C value"),
+        }
+        i += 1;
+    }
+};
+
 /// What an interrupt handler did (`irqreturn_t`).
-///
-/// # Examples
-///
-/// Every variant converts to its C value and back:
-///
-/// ```
-/// use kernel::net::phy::IrqReturn;
-///
-/// for v in [
-///     IrqReturn::None,
-///     IrqReturn::Handled,
-///     IrqReturn::WakeThread,
-/// ] {
-///     let c: kernel::bindings::irqreturn = v.into();
-///     assert_eq!(IrqReturn::try_from(c)?, v);
-/// }
-/// # Ok::<(), Error>(())
-/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IrqReturn {
     /// Interrupt was not from this device or was not handled.
@@ -436,10 +405,9 @@ pub enum IrqReturn {
     WakeThread,
 }
 
-impl TryFrom<bindings::irqreturn> for IrqReturn {
-    type Error = Error;
-
-    fn try_from(value: bindings::irqreturn) -> Result<Self> {
+impl IrqReturn {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: bindings::irqreturn) -> Result<Self> {
         match value {
             bindings::irqreturn_IRQ_NONE => Ok(Self::None),
             bindings::irqreturn_IRQ_HANDLED => Ok(Self::Handled),
@@ -447,17 +415,29 @@ impl TryFrom<bindings::irqreturn> for IrqReturn {
             _ => Err(code::EINVAL),
         }
     }
-}
 
-impl From<IrqReturn> for bindings::irqreturn {
-    fn from(value: IrqReturn) -> Self {
-        match value {
-            IrqReturn::None => bindings::irqreturn_IRQ_NONE,
-            IrqReturn::Handled => bindings::irqreturn_IRQ_HANDLED,
-            IrqReturn::WakeThread => bindings::irqreturn_IRQ_WAKE_THREAD,
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> bindings::irqreturn {
+        match self {
+            Self::None => bindings::irqreturn_IRQ_NONE,
+            Self::Handled => bindings::irqreturn_IRQ_HANDLED,
+            Self::WakeThread => bindings::irqreturn_IRQ_WAKE_THREAD,
         }
     }
 }
+
+// Every variant converts to its C value and back; checked when the crate builds.
+const _: () = {
+    let all = [IrqReturn::None, IrqReturn::Handled, IrqReturn::WakeThread];
+    let mut i = 0;
+    while i < all.len() {
+        match IrqReturn::try_from_c(all[i].to_c()) {
+            Ok(back) => assert!(back as u32 == all[i] as u32),
+            Err(_) => panic!("a variant of `IrqReturn` has no C value"),
+        }
+        i += 1;
+    }
+};
 
 /// An instance of a PHY device, wrapping the C `struct phy_device`; phylib lends it to the
 /// driver's callbacks.
@@ -476,8 +456,8 @@ impl Device {
     ///
     /// # Safety
     ///
-    /// For the duration of `'a`, `ptr` must point at a valid `phy_device`, and the caller must be
-    /// in a context where every method of this type may be called.
+    /// For the duration of `'a`, `ptr` must point at a valid `phy_device`, and the caller must
+    /// be in a context where every method of this type may be called.
     unsafe fn from_raw<'a>(ptr: *mut bindings::phy_device) -> &'a mut Self {
         // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::phy_device`.
         let ptr = ptr.cast::<Self>();
@@ -500,7 +480,7 @@ impl Device {
         // SAFETY: By the type invariant `ptr` points at a valid `phy_device`, so `state` is
         // readable.
         let value = unsafe { (*ptr).state };
-        DeviceState::try_from(value).unwrap_or(DeviceState::Error)
+        DeviceState::try_from_c(value).unwrap_or(DeviceState::Error)
     }
 
     /// Returns true if the link is up.
@@ -548,7 +528,7 @@ impl Device {
         // readable.
         let value = unsafe { (*ptr).duplex };
         let value = u32::try_from(value)?;
-        DuplexMode::try_from(value)
+        DuplexMode::try_from_c(value)
     }
 
     /// Returns the address of the PHY on its MDIO bus.
@@ -598,7 +578,7 @@ impl Device {
     pub fn set_duplex(&mut self, value: DuplexMode) {
         let ptr = self.0.get();
         // CAST: every `DuplexMode` value fits the C `int`.
-        let value = u32::from(value) as crate::ffi::c_int;
+        let value = value.to_c() as crate::ffi::c_int;
         // SAFETY: By the type invariant `ptr` points at a valid `phy_device`, and `&mut self` makes
         // writing `duplex` exclusive.
         unsafe { (*ptr).duplex = value };
@@ -917,6 +897,588 @@ impl AsRef<kernel::device::Device> for Device {
     }
 }
 
+/// Wake-on-LAN settings (`struct ethtool_wolinfo`), read by `set_wol` and filled in by
+/// `get_wol`.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct ethtool_wolinfo`.
+#[repr(transparent)]
+#[doc(alias = "ethtool_wolinfo")]
+pub struct WolInfo(Opaque<bindings::ethtool_wolinfo>);
+
+impl WolInfo {
+    /// Creates a reference to a [`WolInfo`] from a raw `ethtool_wolinfo` pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `ethtool_wolinfo`, and the caller
+    /// must be in a context where every method of this type may be called.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::ethtool_wolinfo) -> &'a mut Self {
+        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::ethtool_wolinfo`.
+        let ptr = ptr.cast::<Self>();
+        // SAFETY: By the function requirements the pointer is valid and we have unique access
+        // for the duration of `'a`.
+        unsafe { &mut *ptr }
+    }
+
+    /// The `WAKE_*` modes the PHY supports.
+    pub fn supported(&self) -> u32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_wolinfo`, so `supported`
+        // is readable.
+        unsafe { (*ptr).supported }
+    }
+
+    /// The `WAKE_*` modes that are enabled.
+    pub fn wolopts(&self) -> u32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_wolinfo`, so `wolopts` is
+        // readable.
+        unsafe { (*ptr).wolopts }
+    }
+
+    /// Sets the `WAKE_*` modes the PHY supports.
+    #[doc(alias = "supported")]
+    pub fn set_supported(&mut self, value: u32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_wolinfo`, and `&mut self`
+        // makes writing `supported` exclusive.
+        unsafe { (*ptr).supported = value };
+    }
+
+    /// Sets the `WAKE_*` modes that are enabled.
+    #[doc(alias = "wolopts")]
+    pub fn set_wolopts(&mut self, value: u32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_wolinfo`, and `&mut self`
+        // makes writing `wolopts` exclusive.
+        unsafe { (*ptr).wolopts = value };
+    }
+}
+
+/// What a plug-in module's EEPROM holds (`struct ethtool_modinfo`), filled in by `module_info`.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct ethtool_modinfo`.
+#[repr(transparent)]
+#[doc(alias = "ethtool_modinfo")]
+pub struct ModuleInfo(Opaque<bindings::ethtool_modinfo>);
+
+impl ModuleInfo {
+    /// Creates a reference to a [`ModuleInfo`] from a raw `ethtool_modinfo` pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `ethtool_modinfo`, and the caller
+    /// must be in a context where every method of this type may be called.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::ethtool_modinfo) -> &'a mut Self {
+        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::ethtool_modinfo`.
+        let ptr = ptr.cast::<Self>();
+        // SAFETY: By the function requirements the pointer is valid and we have unique access
+        // for the duration of `'a`.
+        unsafe { &mut *ptr }
+    }
+
+    /// The `ETH_MODULE_*` standard of the EEPROM.
+    #[doc(alias = "type")]
+    pub fn module_type(&self) -> u32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_modinfo`, so `type` is
+        // readable.
+        unsafe { (*ptr).type_ }
+    }
+
+    /// The length of the EEPROM in bytes.
+    pub fn eeprom_len(&self) -> u32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_modinfo`, so `eeprom_len`
+        // is readable.
+        unsafe { (*ptr).eeprom_len }
+    }
+
+    /// Sets the `ETH_MODULE_*` standard of the EEPROM.
+    #[doc(alias = "type")]
+    pub fn set_module_type(&mut self, value: u32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_modinfo`, and `&mut self`
+        // makes writing `type` exclusive.
+        unsafe { (*ptr).type_ = value };
+    }
+
+    /// Sets the length of the EEPROM in bytes.
+    #[doc(alias = "eeprom_len")]
+    pub fn set_eeprom_len(&mut self, value: u32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_modinfo`, and `&mut self`
+        // makes writing `eeprom_len` exclusive.
+        unsafe { (*ptr).eeprom_len = value };
+    }
+}
+
+/// The parameters of a time-domain reflectometry cable test (`struct phy_tdr_config`).
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct phy_tdr_config`.
+#[repr(transparent)]
+#[doc(alias = "phy_tdr_config")]
+pub struct TdrConfig(Opaque<bindings::phy_tdr_config>);
+
+impl TdrConfig {
+    /// The distance along the cable of the first measurement, in centimeters.
+    pub fn first(&self) -> u32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_tdr_config`, so `first` is
+        // readable.
+        unsafe { (*ptr).first }
+    }
+
+    /// The distance along the cable of the last measurement, in centimeters.
+    pub fn last(&self) -> u32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_tdr_config`, so `last` is
+        // readable.
+        unsafe { (*ptr).last }
+    }
+
+    /// The step between measurements, in centimeters.
+    pub fn step(&self) -> u32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_tdr_config`, so `step` is
+        // readable.
+        unsafe { (*ptr).step }
+    }
+
+    /// The pair to test, or -1 for all of them (`PHY_PAIR_ALL`).
+    pub fn pair(&self) -> i8 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_tdr_config`, so `pair` is
+        // readable.
+        unsafe { (*ptr).pair }
+    }
+}
+
+/// The IEEE 802.3 PHY statistics (`struct ethtool_eth_phy_stats`), filled in by
+/// `get_phy_stats`.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct ethtool_eth_phy_stats`.
+#[repr(transparent)]
+#[doc(alias = "ethtool_eth_phy_stats")]
+pub struct EthPhyStats(Opaque<bindings::ethtool_eth_phy_stats>);
+
+impl EthPhyStats {
+    /// Creates a reference to a [`EthPhyStats`] from a raw `ethtool_eth_phy_stats` pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `ethtool_eth_phy_stats`, and the
+    /// caller must be in a context where every method of this type may be called.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::ethtool_eth_phy_stats) -> &'a mut Self {
+        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::ethtool_eth_phy_stats`.
+        let ptr = ptr.cast::<Self>();
+        // SAFETY: By the function requirements the pointer is valid and we have unique access
+        // for the duration of `'a`.
+        unsafe { &mut *ptr }
+    }
+
+    /// The number of symbol errors while a carrier was present (30.3.2.1.5
+    /// aSymbolErrorDuringCarrier).
+    #[doc(alias = "SymbolErrorDuringCarrier")]
+    pub fn symbol_error_during_carrier(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_eth_phy_stats`, so
+        // `SymbolErrorDuringCarrier` is readable.
+        unsafe {
+            (*ptr)
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .SymbolErrorDuringCarrier
+        }
+    }
+
+    /// Sets the number of symbol errors while a carrier was present (30.3.2.1.5
+    /// aSymbolErrorDuringCarrier).
+    #[doc(alias = "SymbolErrorDuringCarrier")]
+    pub fn set_symbol_error_during_carrier(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_eth_phy_stats`, and `&mut
+        // self` makes writing `SymbolErrorDuringCarrier` exclusive.
+        unsafe {
+            (*ptr)
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .SymbolErrorDuringCarrier = value
+        };
+    }
+}
+
+/// Packet and error counters of the PHY (`struct ethtool_phy_stats`), filled in by
+/// `get_phy_stats`.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct ethtool_phy_stats`.
+#[repr(transparent)]
+#[doc(alias = "ethtool_phy_stats")]
+pub struct PhyStats(Opaque<bindings::ethtool_phy_stats>);
+
+impl PhyStats {
+    /// Creates a reference to a [`PhyStats`] from a raw `ethtool_phy_stats` pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `ethtool_phy_stats`, and the
+    /// caller must be in a context where every method of this type may be called.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::ethtool_phy_stats) -> &'a mut Self {
+        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::ethtool_phy_stats`.
+        let ptr = ptr.cast::<Self>();
+        // SAFETY: By the function requirements the pointer is valid and we have unique access
+        // for the duration of `'a`.
+        unsafe { &mut *ptr }
+    }
+
+    /// The number of packets received.
+    pub fn rx_packets(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, so
+        // `rx_packets` is readable.
+        unsafe { (*ptr).rx_packets }
+    }
+
+    /// The number of bytes received.
+    pub fn rx_bytes(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, so `rx_bytes`
+        // is readable.
+        unsafe { (*ptr).rx_bytes }
+    }
+
+    /// The number of receive errors.
+    pub fn rx_errors(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, so `rx_errors`
+        // is readable.
+        unsafe { (*ptr).rx_errors }
+    }
+
+    /// The number of packets transmitted.
+    pub fn tx_packets(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, so
+        // `tx_packets` is readable.
+        unsafe { (*ptr).tx_packets }
+    }
+
+    /// The number of bytes transmitted.
+    pub fn tx_bytes(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, so `tx_bytes`
+        // is readable.
+        unsafe { (*ptr).tx_bytes }
+    }
+
+    /// The number of transmit errors.
+    pub fn tx_errors(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, so `tx_errors`
+        // is readable.
+        unsafe { (*ptr).tx_errors }
+    }
+
+    /// Sets the number of packets received.
+    #[doc(alias = "rx_packets")]
+    pub fn set_rx_packets(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, and `&mut
+        // self` makes writing `rx_packets` exclusive.
+        unsafe { (*ptr).rx_packets = value };
+    }
+
+    /// Sets the number of bytes received.
+    #[doc(alias = "rx_bytes")]
+    pub fn set_rx_bytes(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, and `&mut
+        // self` makes writing `rx_bytes` exclusive.
+        unsafe { (*ptr).rx_bytes = value };
+    }
+
+    /// Sets the number of receive errors.
+    #[doc(alias = "rx_errors")]
+    pub fn set_rx_errors(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, and `&mut
+        // self` makes writing `rx_errors` exclusive.
+        unsafe { (*ptr).rx_errors = value };
+    }
+
+    /// Sets the number of packets transmitted.
+    #[doc(alias = "tx_packets")]
+    pub fn set_tx_packets(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, and `&mut
+        // self` makes writing `tx_packets` exclusive.
+        unsafe { (*ptr).tx_packets = value };
+    }
+
+    /// Sets the number of bytes transmitted.
+    #[doc(alias = "tx_bytes")]
+    pub fn set_tx_bytes(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, and `&mut
+        // self` makes writing `tx_bytes` exclusive.
+        unsafe { (*ptr).tx_bytes = value };
+    }
+
+    /// Sets the number of transmit errors.
+    #[doc(alias = "tx_errors")]
+    pub fn set_tx_errors(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_phy_stats`, and `&mut
+        // self` makes writing `tx_errors` exclusive.
+        unsafe { (*ptr).tx_errors = value };
+    }
+}
+
+/// Link statistics (`struct ethtool_link_ext_stats`), filled in by `get_link_stats`.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct ethtool_link_ext_stats`.
+#[repr(transparent)]
+#[doc(alias = "ethtool_link_ext_stats")]
+pub struct LinkExtStats(Opaque<bindings::ethtool_link_ext_stats>);
+
+impl LinkExtStats {
+    /// Creates a reference to a [`LinkExtStats`] from a raw `ethtool_link_ext_stats` pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `ethtool_link_ext_stats`, and the
+    /// caller must be in a context where every method of this type may be called.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::ethtool_link_ext_stats) -> &'a mut Self {
+        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::ethtool_link_ext_stats`.
+        let ptr = ptr.cast::<Self>();
+        // SAFETY: By the function requirements the pointer is valid and we have unique access
+        // for the duration of `'a`.
+        unsafe { &mut *ptr }
+    }
+
+    /// The number of times the PHY lost the link.
+    pub fn link_down_events(&self) -> u64 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_link_ext_stats`, so
+        // `link_down_events` is readable.
+        unsafe { (*ptr).link_down_events }
+    }
+
+    /// Sets the number of times the PHY lost the link.
+    #[doc(alias = "link_down_events")]
+    pub fn set_link_down_events(&mut self, value: u64) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `ethtool_link_ext_stats`, and `&mut
+        // self` makes writing `link_down_events` exclusive.
+        unsafe { (*ptr).link_down_events = value };
+    }
+}
+
+/// The configuration of PLCA, the Physical Layer Collision Avoidance of 10BASE-T1S (`struct
+/// phy_plca_cfg`): read by `set_plca_cfg`, where -1 means "leave unchanged", and filled in by
+/// `get_plca_cfg`, where -1 means "not available".
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct phy_plca_cfg`.
+#[repr(transparent)]
+#[doc(alias = "phy_plca_cfg")]
+pub struct PlcaConfig(Opaque<bindings::phy_plca_cfg>);
+
+impl PlcaConfig {
+    /// Creates a reference to a [`PlcaConfig`] from a raw `phy_plca_cfg` pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `phy_plca_cfg`, and the caller
+    /// must be in a context where every method of this type may be called.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::phy_plca_cfg) -> &'a mut Self {
+        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::phy_plca_cfg`.
+        let ptr = ptr.cast::<Self>();
+        // SAFETY: By the function requirements the pointer is valid and we have unique access
+        // for the duration of `'a`.
+        unsafe { &mut *ptr }
+    }
+
+    /// The version of the PLCA register map (`IDVER`).
+    pub fn version(&self) -> i32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, so `version` is
+        // readable.
+        unsafe { (*ptr).version }
+    }
+
+    /// Whether PLCA is enabled (1) or not (0).
+    pub fn enabled(&self) -> i32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, so `enabled` is
+        // readable.
+        unsafe { (*ptr).enabled }
+    }
+
+    /// The PLCA node ID (0 to 254; 0 is the coordinator).
+    pub fn node_id(&self) -> i32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, so `node_id` is
+        // readable.
+        unsafe { (*ptr).node_id }
+    }
+
+    /// The number of PLCA nodes (coordinator only).
+    #[doc(alias = "node_cnt")]
+    pub fn node_count(&self) -> i32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, so `node_cnt` is
+        // readable.
+        unsafe { (*ptr).node_cnt }
+    }
+
+    /// The transmit opportunity timer, in bit times.
+    #[doc(alias = "to_tmr")]
+    pub fn to_timer(&self) -> i32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, so `to_tmr` is
+        // readable.
+        unsafe { (*ptr).to_tmr }
+    }
+
+    /// The number of extra packets a node may send in a burst.
+    #[doc(alias = "burst_cnt")]
+    pub fn burst_count(&self) -> i32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, so `burst_cnt` is
+        // readable.
+        unsafe { (*ptr).burst_cnt }
+    }
+
+    /// The time to wait for the next packet of a burst, in bit times.
+    #[doc(alias = "burst_tmr")]
+    pub fn burst_timer(&self) -> i32 {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, so `burst_tmr` is
+        // readable.
+        unsafe { (*ptr).burst_tmr }
+    }
+
+    /// Sets the version of the PLCA register map (`IDVER`).
+    #[doc(alias = "version")]
+    pub fn set_version(&mut self, value: i32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, and `&mut self`
+        // makes writing `version` exclusive.
+        unsafe { (*ptr).version = value };
+    }
+
+    /// Sets whether PLCA is enabled (1) or not (0).
+    #[doc(alias = "enabled")]
+    pub fn set_enabled(&mut self, value: i32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, and `&mut self`
+        // makes writing `enabled` exclusive.
+        unsafe { (*ptr).enabled = value };
+    }
+
+    /// Sets the PLCA node ID (0 to 254; 0 is the coordinator).
+    #[doc(alias = "node_id")]
+    pub fn set_node_id(&mut self, value: i32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, and `&mut self`
+        // makes writing `node_id` exclusive.
+        unsafe { (*ptr).node_id = value };
+    }
+
+    /// Sets the number of PLCA nodes (coordinator only).
+    #[doc(alias = "node_cnt")]
+    pub fn set_node_count(&mut self, value: i32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, and `&mut self`
+        // makes writing `node_cnt` exclusive.
+        unsafe { (*ptr).node_cnt = value };
+    }
+
+    /// Sets the transmit opportunity timer, in bit times.
+    #[doc(alias = "to_tmr")]
+    pub fn set_to_timer(&mut self, value: i32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, and `&mut self`
+        // makes writing `to_tmr` exclusive.
+        unsafe { (*ptr).to_tmr = value };
+    }
+
+    /// Sets the number of extra packets a node may send in a burst.
+    #[doc(alias = "burst_cnt")]
+    pub fn set_burst_count(&mut self, value: i32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, and `&mut self`
+        // makes writing `burst_cnt` exclusive.
+        unsafe { (*ptr).burst_cnt = value };
+    }
+
+    /// Sets the time to wait for the next packet of a burst, in bit times.
+    #[doc(alias = "burst_tmr")]
+    pub fn set_burst_timer(&mut self, value: i32) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_cfg`, and `&mut self`
+        // makes writing `burst_tmr` exclusive.
+        unsafe { (*ptr).burst_tmr = value };
+    }
+}
+
+/// The status of PLCA (`struct phy_plca_status`), filled in by `get_plca_status`.
+///
+/// # Invariants
+///
+/// `self.0` is a valid `struct phy_plca_status`.
+#[repr(transparent)]
+#[doc(alias = "phy_plca_status")]
+pub struct PlcaStatus(Opaque<bindings::phy_plca_status>);
+
+impl PlcaStatus {
+    /// Creates a reference to a [`PlcaStatus`] from a raw `phy_plca_status` pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `phy_plca_status`, and the caller
+    /// must be in a context where every method of this type may be called.
+    unsafe fn from_raw<'a>(ptr: *mut bindings::phy_plca_status) -> &'a mut Self {
+        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::phy_plca_status`.
+        let ptr = ptr.cast::<Self>();
+        // SAFETY: By the function requirements the pointer is valid and we have unique access
+        // for the duration of `'a`.
+        unsafe { &mut *ptr }
+    }
+
+    /// Whether the PLCA coordinator's beacon is seen (the `PST` bit).
+    #[doc(alias = "pst")]
+    pub fn is_beacon_seen(&self) -> bool {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_status`, so `pst` is
+        // readable.
+        unsafe { (*ptr).pst }
+    }
+
+    /// Sets whether the PLCA coordinator's beacon is seen (the `PST` bit).
+    #[doc(alias = "pst")]
+    pub fn set_beacon_seen(&mut self, value: bool) {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_plca_status`, and `&mut self`
+        // makes writing `pst` exclusive.
+        unsafe { (*ptr).pst = value };
+    }
+}
+
 /// PHY driver flags, for [`Driver::FLAGS`].
 ///
 /// # Examples
@@ -931,470 +1493,18 @@ impl AsRef<kernel::device::Device> for Device {
 /// assert_eq!(flags::POLL_CABLE_TEST as i64, kernel::bindings::PHY_POLL_CABLE_TEST as i64);
 /// ```
 pub mod flags {
+    /// The PHY is internal to the MAC's chip.
     #[doc(alias = "PHY_IS_INTERNAL")]
-    #[doc = "Value of the C macro `PHY_IS_INTERNAL`."]
     pub const IS_INTERNAL: u32 = bindings::PHY_IS_INTERNAL;
+    /// The PHY needs a reset after its reference clock is enabled.
     #[doc(alias = "PHY_RST_AFTER_CLK_EN")]
-    #[doc = "Value of the C macro `PHY_RST_AFTER_CLK_EN`."]
     pub const RST_AFTER_CLK_EN: u32 = bindings::PHY_RST_AFTER_CLK_EN;
+    /// Polling is used to see when a cable test completes.
     #[doc(alias = "PHY_POLL_CABLE_TEST")]
-    #[doc = "Value of the C macro `PHY_POLL_CABLE_TEST`."]
     pub const POLL_CABLE_TEST: u32 = bindings::PHY_POLL_CABLE_TEST;
+    /// Call `suspend` even when Wake-on-LAN is enabled.
     #[doc(alias = "PHY_ALWAYS_CALL_SUSPEND")]
-    #[doc = "Value of the C macro `PHY_ALWAYS_CALL_SUSPEND`."]
     pub const ALWAYS_CALL_SUSPEND: u32 = bindings::PHY_ALWAYS_CALL_SUSPEND;
-}
-
-/// Clause 22 register numbers and bits (`MII_*`, `BMCR_*`, `BMSR_*`, ... of
-/// include/uapi/linux/mii.h).
-///
-/// # Examples
-///
-/// The typed constants have the values of the C macros:
-///
-/// ```
-/// use kernel::net::phy::mii;
-///
-/// assert_eq!(mii::MII_BMCR as i64, kernel::bindings::MII_BMCR as i64);
-/// assert_eq!(mii::MII_BMSR as i64, kernel::bindings::MII_BMSR as i64);
-/// assert_eq!(mii::MII_PHYSID1 as i64, kernel::bindings::MII_PHYSID1 as i64);
-/// ```
-pub mod mii {
-    #[doc = "Value of the C macro `MII_BMCR`."]
-    // CAST: `MII_BMCR` (0x0) fits in `u16`.
-    pub const MII_BMCR: u16 = bindings::MII_BMCR as u16;
-    #[doc = "Value of the C macro `MII_BMSR`."]
-    // CAST: `MII_BMSR` (0x1) fits in `u16`.
-    pub const MII_BMSR: u16 = bindings::MII_BMSR as u16;
-    #[doc = "Value of the C macro `MII_PHYSID1`."]
-    // CAST: `MII_PHYSID1` (0x2) fits in `u16`.
-    pub const MII_PHYSID1: u16 = bindings::MII_PHYSID1 as u16;
-    #[doc = "Value of the C macro `MII_PHYSID2`."]
-    // CAST: `MII_PHYSID2` (0x3) fits in `u16`.
-    pub const MII_PHYSID2: u16 = bindings::MII_PHYSID2 as u16;
-    #[doc = "Value of the C macro `MII_ADVERTISE`."]
-    // CAST: `MII_ADVERTISE` (0x4) fits in `u16`.
-    pub const MII_ADVERTISE: u16 = bindings::MII_ADVERTISE as u16;
-    #[doc = "Value of the C macro `MII_LPA`."]
-    // CAST: `MII_LPA` (0x5) fits in `u16`.
-    pub const MII_LPA: u16 = bindings::MII_LPA as u16;
-    #[doc = "Value of the C macro `MII_EXPANSION`."]
-    // CAST: `MII_EXPANSION` (0x6) fits in `u16`.
-    pub const MII_EXPANSION: u16 = bindings::MII_EXPANSION as u16;
-    #[doc = "Value of the C macro `MII_CTRL1000`."]
-    // CAST: `MII_CTRL1000` (0x9) fits in `u16`.
-    pub const MII_CTRL1000: u16 = bindings::MII_CTRL1000 as u16;
-    #[doc = "Value of the C macro `MII_STAT1000`."]
-    // CAST: `MII_STAT1000` (0xa) fits in `u16`.
-    pub const MII_STAT1000: u16 = bindings::MII_STAT1000 as u16;
-    #[doc = "Value of the C macro `MII_MMD_CTRL`."]
-    // CAST: `MII_MMD_CTRL` (0xd) fits in `u16`.
-    pub const MII_MMD_CTRL: u16 = bindings::MII_MMD_CTRL as u16;
-    #[doc = "Value of the C macro `MII_MMD_DATA`."]
-    // CAST: `MII_MMD_DATA` (0xe) fits in `u16`.
-    pub const MII_MMD_DATA: u16 = bindings::MII_MMD_DATA as u16;
-    #[doc = "Value of the C macro `MII_ESTATUS`."]
-    // CAST: `MII_ESTATUS` (0xf) fits in `u16`.
-    pub const MII_ESTATUS: u16 = bindings::MII_ESTATUS as u16;
-    #[doc = "Value of the C macro `MII_DCOUNTER`."]
-    // CAST: `MII_DCOUNTER` (0x12) fits in `u16`.
-    pub const MII_DCOUNTER: u16 = bindings::MII_DCOUNTER as u16;
-    #[doc = "Value of the C macro `MII_FCSCOUNTER`."]
-    // CAST: `MII_FCSCOUNTER` (0x13) fits in `u16`.
-    pub const MII_FCSCOUNTER: u16 = bindings::MII_FCSCOUNTER as u16;
-    #[doc = "Value of the C macro `MII_NWAYTEST`."]
-    // CAST: `MII_NWAYTEST` (0x14) fits in `u16`.
-    pub const MII_NWAYTEST: u16 = bindings::MII_NWAYTEST as u16;
-    #[doc = "Value of the C macro `MII_RERRCOUNTER`."]
-    // CAST: `MII_RERRCOUNTER` (0x15) fits in `u16`.
-    pub const MII_RERRCOUNTER: u16 = bindings::MII_RERRCOUNTER as u16;
-    #[doc = "Value of the C macro `MII_SREVISION`."]
-    // CAST: `MII_SREVISION` (0x16) fits in `u16`.
-    pub const MII_SREVISION: u16 = bindings::MII_SREVISION as u16;
-    #[doc = "Value of the C macro `MII_RESV1`."]
-    // CAST: `MII_RESV1` (0x17) fits in `u16`.
-    pub const MII_RESV1: u16 = bindings::MII_RESV1 as u16;
-    #[doc = "Value of the C macro `MII_LBRERROR`."]
-    // CAST: `MII_LBRERROR` (0x18) fits in `u16`.
-    pub const MII_LBRERROR: u16 = bindings::MII_LBRERROR as u16;
-    #[doc = "Value of the C macro `MII_PHYADDR`."]
-    // CAST: `MII_PHYADDR` (0x19) fits in `u16`.
-    pub const MII_PHYADDR: u16 = bindings::MII_PHYADDR as u16;
-    #[doc = "Value of the C macro `MII_RESV2`."]
-    // CAST: `MII_RESV2` (0x1a) fits in `u16`.
-    pub const MII_RESV2: u16 = bindings::MII_RESV2 as u16;
-    #[doc = "Value of the C macro `MII_TPISTATUS`."]
-    // CAST: `MII_TPISTATUS` (0x1b) fits in `u16`.
-    pub const MII_TPISTATUS: u16 = bindings::MII_TPISTATUS as u16;
-    #[doc = "Value of the C macro `MII_NCONFIG`."]
-    // CAST: `MII_NCONFIG` (0x1c) fits in `u16`.
-    pub const MII_NCONFIG: u16 = bindings::MII_NCONFIG as u16;
-    #[doc = "Value of the C macro `BMCR_RESV`."]
-    // CAST: `BMCR_RESV` (0x3f) fits in `u16`.
-    pub const BMCR_RESV: u16 = bindings::BMCR_RESV as u16;
-    #[doc = "Value of the C macro `BMCR_SPEED1000`."]
-    // CAST: `BMCR_SPEED1000` (0x40) fits in `u16`.
-    pub const BMCR_SPEED1000: u16 = bindings::BMCR_SPEED1000 as u16;
-    #[doc = "Value of the C macro `BMCR_CTST`."]
-    // CAST: `BMCR_CTST` (0x80) fits in `u16`.
-    pub const BMCR_CTST: u16 = bindings::BMCR_CTST as u16;
-    #[doc = "Value of the C macro `BMCR_FULLDPLX`."]
-    // CAST: `BMCR_FULLDPLX` (0x100) fits in `u16`.
-    pub const BMCR_FULLDPLX: u16 = bindings::BMCR_FULLDPLX as u16;
-    #[doc = "Value of the C macro `BMCR_ANRESTART`."]
-    // CAST: `BMCR_ANRESTART` (0x200) fits in `u16`.
-    pub const BMCR_ANRESTART: u16 = bindings::BMCR_ANRESTART as u16;
-    #[doc = "Value of the C macro `BMCR_ISOLATE`."]
-    // CAST: `BMCR_ISOLATE` (0x400) fits in `u16`.
-    pub const BMCR_ISOLATE: u16 = bindings::BMCR_ISOLATE as u16;
-    #[doc = "Value of the C macro `BMCR_PDOWN`."]
-    // CAST: `BMCR_PDOWN` (0x800) fits in `u16`.
-    pub const BMCR_PDOWN: u16 = bindings::BMCR_PDOWN as u16;
-    #[doc = "Value of the C macro `BMCR_ANENABLE`."]
-    // CAST: `BMCR_ANENABLE` (0x1000) fits in `u16`.
-    pub const BMCR_ANENABLE: u16 = bindings::BMCR_ANENABLE as u16;
-    #[doc = "Value of the C macro `BMCR_SPEED100`."]
-    // CAST: `BMCR_SPEED100` (0x2000) fits in `u16`.
-    pub const BMCR_SPEED100: u16 = bindings::BMCR_SPEED100 as u16;
-    #[doc = "Value of the C macro `BMCR_LOOPBACK`."]
-    // CAST: `BMCR_LOOPBACK` (0x4000) fits in `u16`.
-    pub const BMCR_LOOPBACK: u16 = bindings::BMCR_LOOPBACK as u16;
-    #[doc = "Value of the C macro `BMCR_RESET`."]
-    // CAST: `BMCR_RESET` (0x8000) fits in `u16`.
-    pub const BMCR_RESET: u16 = bindings::BMCR_RESET as u16;
-    #[doc = "Value of the C macro `BMCR_SPEED10`."]
-    // CAST: `BMCR_SPEED10` (0x0) fits in `u16`.
-    pub const BMCR_SPEED10: u16 = bindings::BMCR_SPEED10 as u16;
-    #[doc = "Value of the C macro `BMSR_ERCAP`."]
-    // CAST: `BMSR_ERCAP` (0x1) fits in `u16`.
-    pub const BMSR_ERCAP: u16 = bindings::BMSR_ERCAP as u16;
-    #[doc = "Value of the C macro `BMSR_JCD`."]
-    // CAST: `BMSR_JCD` (0x2) fits in `u16`.
-    pub const BMSR_JCD: u16 = bindings::BMSR_JCD as u16;
-    #[doc = "Value of the C macro `BMSR_LSTATUS`."]
-    // CAST: `BMSR_LSTATUS` (0x4) fits in `u16`.
-    pub const BMSR_LSTATUS: u16 = bindings::BMSR_LSTATUS as u16;
-    #[doc = "Value of the C macro `BMSR_ANEGCAPABLE`."]
-    // CAST: `BMSR_ANEGCAPABLE` (0x8) fits in `u16`.
-    pub const BMSR_ANEGCAPABLE: u16 = bindings::BMSR_ANEGCAPABLE as u16;
-    #[doc = "Value of the C macro `BMSR_RFAULT`."]
-    // CAST: `BMSR_RFAULT` (0x10) fits in `u16`.
-    pub const BMSR_RFAULT: u16 = bindings::BMSR_RFAULT as u16;
-    #[doc = "Value of the C macro `BMSR_ANEGCOMPLETE`."]
-    // CAST: `BMSR_ANEGCOMPLETE` (0x20) fits in `u16`.
-    pub const BMSR_ANEGCOMPLETE: u16 = bindings::BMSR_ANEGCOMPLETE as u16;
-    #[doc = "Value of the C macro `BMSR_RESV`."]
-    // CAST: `BMSR_RESV` (0xc0) fits in `u16`.
-    pub const BMSR_RESV: u16 = bindings::BMSR_RESV as u16;
-    #[doc = "Value of the C macro `BMSR_ESTATEN`."]
-    // CAST: `BMSR_ESTATEN` (0x100) fits in `u16`.
-    pub const BMSR_ESTATEN: u16 = bindings::BMSR_ESTATEN as u16;
-    #[doc = "Value of the C macro `BMSR_100HALF2`."]
-    // CAST: `BMSR_100HALF2` (0x200) fits in `u16`.
-    pub const BMSR_100HALF2: u16 = bindings::BMSR_100HALF2 as u16;
-    #[doc = "Value of the C macro `BMSR_100FULL2`."]
-    // CAST: `BMSR_100FULL2` (0x400) fits in `u16`.
-    pub const BMSR_100FULL2: u16 = bindings::BMSR_100FULL2 as u16;
-    #[doc = "Value of the C macro `BMSR_10HALF`."]
-    // CAST: `BMSR_10HALF` (0x800) fits in `u16`.
-    pub const BMSR_10HALF: u16 = bindings::BMSR_10HALF as u16;
-    #[doc = "Value of the C macro `BMSR_10FULL`."]
-    // CAST: `BMSR_10FULL` (0x1000) fits in `u16`.
-    pub const BMSR_10FULL: u16 = bindings::BMSR_10FULL as u16;
-    #[doc = "Value of the C macro `BMSR_100HALF`."]
-    // CAST: `BMSR_100HALF` (0x2000) fits in `u16`.
-    pub const BMSR_100HALF: u16 = bindings::BMSR_100HALF as u16;
-    #[doc = "Value of the C macro `BMSR_100FULL`."]
-    // CAST: `BMSR_100FULL` (0x4000) fits in `u16`.
-    pub const BMSR_100FULL: u16 = bindings::BMSR_100FULL as u16;
-    #[doc = "Value of the C macro `BMSR_100BASE4`."]
-    // CAST: `BMSR_100BASE4` (0x8000) fits in `u16`.
-    pub const BMSR_100BASE4: u16 = bindings::BMSR_100BASE4 as u16;
-    #[doc = "Value of the C macro `ADVERTISE_SLCT`."]
-    // CAST: `ADVERTISE_SLCT` (0x1f) fits in `u16`.
-    pub const ADVERTISE_SLCT: u16 = bindings::ADVERTISE_SLCT as u16;
-    #[doc = "Value of the C macro `ADVERTISE_CSMA`."]
-    // CAST: `ADVERTISE_CSMA` (0x1) fits in `u16`.
-    pub const ADVERTISE_CSMA: u16 = bindings::ADVERTISE_CSMA as u16;
-    #[doc = "Value of the C macro `ADVERTISE_10HALF`."]
-    // CAST: `ADVERTISE_10HALF` (0x20) fits in `u16`.
-    pub const ADVERTISE_10HALF: u16 = bindings::ADVERTISE_10HALF as u16;
-    #[doc = "Value of the C macro `ADVERTISE_1000XFULL`."]
-    // CAST: `ADVERTISE_1000XFULL` (0x20) fits in `u16`.
-    pub const ADVERTISE_1000XFULL: u16 = bindings::ADVERTISE_1000XFULL as u16;
-    #[doc = "Value of the C macro `ADVERTISE_10FULL`."]
-    // CAST: `ADVERTISE_10FULL` (0x40) fits in `u16`.
-    pub const ADVERTISE_10FULL: u16 = bindings::ADVERTISE_10FULL as u16;
-    #[doc = "Value of the C macro `ADVERTISE_1000XHALF`."]
-    // CAST: `ADVERTISE_1000XHALF` (0x40) fits in `u16`.
-    pub const ADVERTISE_1000XHALF: u16 = bindings::ADVERTISE_1000XHALF as u16;
-    #[doc = "Value of the C macro `ADVERTISE_100HALF`."]
-    // CAST: `ADVERTISE_100HALF` (0x80) fits in `u16`.
-    pub const ADVERTISE_100HALF: u16 = bindings::ADVERTISE_100HALF as u16;
-    #[doc = "Value of the C macro `ADVERTISE_1000XPAUSE`."]
-    // CAST: `ADVERTISE_1000XPAUSE` (0x80) fits in `u16`.
-    pub const ADVERTISE_1000XPAUSE: u16 = bindings::ADVERTISE_1000XPAUSE as u16;
-    #[doc = "Value of the C macro `ADVERTISE_100FULL`."]
-    // CAST: `ADVERTISE_100FULL` (0x100) fits in `u16`.
-    pub const ADVERTISE_100FULL: u16 = bindings::ADVERTISE_100FULL as u16;
-    #[doc = "Value of the C macro `ADVERTISE_1000XPSE_ASYM`."]
-    // CAST: `ADVERTISE_1000XPSE_ASYM` (0x100) fits in `u16`.
-    pub const ADVERTISE_1000XPSE_ASYM: u16 = bindings::ADVERTISE_1000XPSE_ASYM as u16;
-    #[doc = "Value of the C macro `ADVERTISE_100BASE4`."]
-    // CAST: `ADVERTISE_100BASE4` (0x200) fits in `u16`.
-    pub const ADVERTISE_100BASE4: u16 = bindings::ADVERTISE_100BASE4 as u16;
-    #[doc = "Value of the C macro `ADVERTISE_PAUSE_CAP`."]
-    // CAST: `ADVERTISE_PAUSE_CAP` (0x400) fits in `u16`.
-    pub const ADVERTISE_PAUSE_CAP: u16 = bindings::ADVERTISE_PAUSE_CAP as u16;
-    #[doc = "Value of the C macro `ADVERTISE_PAUSE_ASYM`."]
-    // CAST: `ADVERTISE_PAUSE_ASYM` (0x800) fits in `u16`.
-    pub const ADVERTISE_PAUSE_ASYM: u16 = bindings::ADVERTISE_PAUSE_ASYM as u16;
-    #[doc = "Value of the C macro `ADVERTISE_XNP`."]
-    // CAST: `ADVERTISE_XNP` (0x1000) fits in `u16`.
-    pub const ADVERTISE_XNP: u16 = bindings::ADVERTISE_XNP as u16;
-    #[doc = "Value of the C macro `ADVERTISE_RESV`."]
-    // CAST: `ADVERTISE_RESV` (4096) fits in `u16`.
-    pub const ADVERTISE_RESV: u16 = bindings::ADVERTISE_RESV as u16;
-    #[doc = "Value of the C macro `ADVERTISE_RFAULT`."]
-    // CAST: `ADVERTISE_RFAULT` (0x2000) fits in `u16`.
-    pub const ADVERTISE_RFAULT: u16 = bindings::ADVERTISE_RFAULT as u16;
-    #[doc = "Value of the C macro `ADVERTISE_LPACK`."]
-    // CAST: `ADVERTISE_LPACK` (0x4000) fits in `u16`.
-    pub const ADVERTISE_LPACK: u16 = bindings::ADVERTISE_LPACK as u16;
-    #[doc = "Value of the C macro `ADVERTISE_NPAGE`."]
-    // CAST: `ADVERTISE_NPAGE` (0x8000) fits in `u16`.
-    pub const ADVERTISE_NPAGE: u16 = bindings::ADVERTISE_NPAGE as u16;
-    #[doc = "Value of the C macro `ADVERTISE_FULL`."]
-    // CAST: `ADVERTISE_FULL` (321) fits in `u16`.
-    pub const ADVERTISE_FULL: u16 = bindings::ADVERTISE_FULL as u16;
-    #[doc = "Value of the C macro `ADVERTISE_ALL`."]
-    // CAST: `ADVERTISE_ALL` (480) fits in `u16`.
-    pub const ADVERTISE_ALL: u16 = bindings::ADVERTISE_ALL as u16;
-    #[doc = "Value of the C macro `LPA_SLCT`."]
-    // CAST: `LPA_SLCT` (0x1f) fits in `u16`.
-    pub const LPA_SLCT: u16 = bindings::LPA_SLCT as u16;
-    #[doc = "Value of the C macro `LPA_10HALF`."]
-    // CAST: `LPA_10HALF` (0x20) fits in `u16`.
-    pub const LPA_10HALF: u16 = bindings::LPA_10HALF as u16;
-    #[doc = "Value of the C macro `LPA_1000XFULL`."]
-    // CAST: `LPA_1000XFULL` (0x20) fits in `u16`.
-    pub const LPA_1000XFULL: u16 = bindings::LPA_1000XFULL as u16;
-    #[doc = "Value of the C macro `LPA_10FULL`."]
-    // CAST: `LPA_10FULL` (0x40) fits in `u16`.
-    pub const LPA_10FULL: u16 = bindings::LPA_10FULL as u16;
-    #[doc = "Value of the C macro `LPA_1000XHALF`."]
-    // CAST: `LPA_1000XHALF` (0x40) fits in `u16`.
-    pub const LPA_1000XHALF: u16 = bindings::LPA_1000XHALF as u16;
-    #[doc = "Value of the C macro `LPA_100HALF`."]
-    // CAST: `LPA_100HALF` (0x80) fits in `u16`.
-    pub const LPA_100HALF: u16 = bindings::LPA_100HALF as u16;
-    #[doc = "Value of the C macro `LPA_1000XPAUSE`."]
-    // CAST: `LPA_1000XPAUSE` (0x80) fits in `u16`.
-    pub const LPA_1000XPAUSE: u16 = bindings::LPA_1000XPAUSE as u16;
-    #[doc = "Value of the C macro `LPA_100FULL`."]
-    // CAST: `LPA_100FULL` (0x100) fits in `u16`.
-    pub const LPA_100FULL: u16 = bindings::LPA_100FULL as u16;
-    #[doc = "Value of the C macro `LPA_1000XPAUSE_ASYM`."]
-    // CAST: `LPA_1000XPAUSE_ASYM` (0x100) fits in `u16`.
-    pub const LPA_1000XPAUSE_ASYM: u16 = bindings::LPA_1000XPAUSE_ASYM as u16;
-    #[doc = "Value of the C macro `LPA_100BASE4`."]
-    // CAST: `LPA_100BASE4` (0x200) fits in `u16`.
-    pub const LPA_100BASE4: u16 = bindings::LPA_100BASE4 as u16;
-    #[doc = "Value of the C macro `LPA_PAUSE_CAP`."]
-    // CAST: `LPA_PAUSE_CAP` (0x400) fits in `u16`.
-    pub const LPA_PAUSE_CAP: u16 = bindings::LPA_PAUSE_CAP as u16;
-    #[doc = "Value of the C macro `LPA_PAUSE_ASYM`."]
-    // CAST: `LPA_PAUSE_ASYM` (0x800) fits in `u16`.
-    pub const LPA_PAUSE_ASYM: u16 = bindings::LPA_PAUSE_ASYM as u16;
-    #[doc = "Value of the C macro `LPA_RESV`."]
-    // CAST: `LPA_RESV` (0x1000) fits in `u16`.
-    pub const LPA_RESV: u16 = bindings::LPA_RESV as u16;
-    #[doc = "Value of the C macro `LPA_RFAULT`."]
-    // CAST: `LPA_RFAULT` (0x2000) fits in `u16`.
-    pub const LPA_RFAULT: u16 = bindings::LPA_RFAULT as u16;
-    #[doc = "Value of the C macro `LPA_LPACK`."]
-    // CAST: `LPA_LPACK` (0x4000) fits in `u16`.
-    pub const LPA_LPACK: u16 = bindings::LPA_LPACK as u16;
-    #[doc = "Value of the C macro `LPA_NPAGE`."]
-    // CAST: `LPA_NPAGE` (0x8000) fits in `u16`.
-    pub const LPA_NPAGE: u16 = bindings::LPA_NPAGE as u16;
-    #[doc = "Value of the C macro `LPA_DUPLEX`."]
-    // CAST: `LPA_DUPLEX` (320) fits in `u16`.
-    pub const LPA_DUPLEX: u16 = bindings::LPA_DUPLEX as u16;
-    #[doc = "Value of the C macro `LPA_100`."]
-    // CAST: `LPA_100` (896) fits in `u16`.
-    pub const LPA_100: u16 = bindings::LPA_100 as u16;
-    #[doc = "Value of the C macro `EXPANSION_NWAY`."]
-    // CAST: `EXPANSION_NWAY` (0x1) fits in `u16`.
-    pub const EXPANSION_NWAY: u16 = bindings::EXPANSION_NWAY as u16;
-    #[doc = "Value of the C macro `EXPANSION_LCWP`."]
-    // CAST: `EXPANSION_LCWP` (0x2) fits in `u16`.
-    pub const EXPANSION_LCWP: u16 = bindings::EXPANSION_LCWP as u16;
-    #[doc = "Value of the C macro `EXPANSION_ENABLENPAGE`."]
-    // CAST: `EXPANSION_ENABLENPAGE` (0x4) fits in `u16`.
-    pub const EXPANSION_ENABLENPAGE: u16 = bindings::EXPANSION_ENABLENPAGE as u16;
-    #[doc = "Value of the C macro `EXPANSION_NPCAPABLE`."]
-    // CAST: `EXPANSION_NPCAPABLE` (0x8) fits in `u16`.
-    pub const EXPANSION_NPCAPABLE: u16 = bindings::EXPANSION_NPCAPABLE as u16;
-    #[doc = "Value of the C macro `EXPANSION_MFAULTS`."]
-    // CAST: `EXPANSION_MFAULTS` (0x10) fits in `u16`.
-    pub const EXPANSION_MFAULTS: u16 = bindings::EXPANSION_MFAULTS as u16;
-    #[doc = "Value of the C macro `EXPANSION_RESV`."]
-    // CAST: `EXPANSION_RESV` (0xffe0) fits in `u16`.
-    pub const EXPANSION_RESV: u16 = bindings::EXPANSION_RESV as u16;
-    #[doc = "Value of the C macro `ESTATUS_1000_XFULL`."]
-    // CAST: `ESTATUS_1000_XFULL` (0x8000) fits in `u16`.
-    pub const ESTATUS_1000_XFULL: u16 = bindings::ESTATUS_1000_XFULL as u16;
-    #[doc = "Value of the C macro `ESTATUS_1000_XHALF`."]
-    // CAST: `ESTATUS_1000_XHALF` (0x4000) fits in `u16`.
-    pub const ESTATUS_1000_XHALF: u16 = bindings::ESTATUS_1000_XHALF as u16;
-    #[doc = "Value of the C macro `ESTATUS_1000_TFULL`."]
-    // CAST: `ESTATUS_1000_TFULL` (0x2000) fits in `u16`.
-    pub const ESTATUS_1000_TFULL: u16 = bindings::ESTATUS_1000_TFULL as u16;
-    #[doc = "Value of the C macro `ESTATUS_1000_THALF`."]
-    // CAST: `ESTATUS_1000_THALF` (0x1000) fits in `u16`.
-    pub const ESTATUS_1000_THALF: u16 = bindings::ESTATUS_1000_THALF as u16;
-    #[doc = "Value of the C macro `ADVERTISE_SGMII`."]
-    // CAST: `ADVERTISE_SGMII` (0x1) fits in `u16`.
-    pub const ADVERTISE_SGMII: u16 = bindings::ADVERTISE_SGMII as u16;
-    #[doc = "Value of the C macro `LPA_SGMII`."]
-    // CAST: `LPA_SGMII` (0x1) fits in `u16`.
-    pub const LPA_SGMII: u16 = bindings::LPA_SGMII as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_SPD_MASK`."]
-    // CAST: `LPA_SGMII_SPD_MASK` (0xc00) fits in `u16`.
-    pub const LPA_SGMII_SPD_MASK: u16 = bindings::LPA_SGMII_SPD_MASK as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_FULL_DUPLEX`."]
-    // CAST: `LPA_SGMII_FULL_DUPLEX` (0x1000) fits in `u16`.
-    pub const LPA_SGMII_FULL_DUPLEX: u16 = bindings::LPA_SGMII_FULL_DUPLEX as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_DPX_SPD_MASK`."]
-    // CAST: `LPA_SGMII_DPX_SPD_MASK` (0x1c00) fits in `u16`.
-    pub const LPA_SGMII_DPX_SPD_MASK: u16 = bindings::LPA_SGMII_DPX_SPD_MASK as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_10`."]
-    // CAST: `LPA_SGMII_10` (0x0) fits in `u16`.
-    pub const LPA_SGMII_10: u16 = bindings::LPA_SGMII_10 as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_10HALF`."]
-    // CAST: `LPA_SGMII_10HALF` (0x0) fits in `u16`.
-    pub const LPA_SGMII_10HALF: u16 = bindings::LPA_SGMII_10HALF as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_10FULL`."]
-    // CAST: `LPA_SGMII_10FULL` (0x1000) fits in `u16`.
-    pub const LPA_SGMII_10FULL: u16 = bindings::LPA_SGMII_10FULL as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_100`."]
-    // CAST: `LPA_SGMII_100` (0x400) fits in `u16`.
-    pub const LPA_SGMII_100: u16 = bindings::LPA_SGMII_100 as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_100HALF`."]
-    // CAST: `LPA_SGMII_100HALF` (0x400) fits in `u16`.
-    pub const LPA_SGMII_100HALF: u16 = bindings::LPA_SGMII_100HALF as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_100FULL`."]
-    // CAST: `LPA_SGMII_100FULL` (0x1400) fits in `u16`.
-    pub const LPA_SGMII_100FULL: u16 = bindings::LPA_SGMII_100FULL as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_1000`."]
-    // CAST: `LPA_SGMII_1000` (0x800) fits in `u16`.
-    pub const LPA_SGMII_1000: u16 = bindings::LPA_SGMII_1000 as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_1000HALF`."]
-    // CAST: `LPA_SGMII_1000HALF` (0x800) fits in `u16`.
-    pub const LPA_SGMII_1000HALF: u16 = bindings::LPA_SGMII_1000HALF as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_1000FULL`."]
-    // CAST: `LPA_SGMII_1000FULL` (0x1800) fits in `u16`.
-    pub const LPA_SGMII_1000FULL: u16 = bindings::LPA_SGMII_1000FULL as u16;
-    #[doc = "Value of the C macro `LPA_SGMII_LINK`."]
-    // CAST: `LPA_SGMII_LINK` (0x8000) fits in `u16`.
-    pub const LPA_SGMII_LINK: u16 = bindings::LPA_SGMII_LINK as u16;
-    #[doc = "Value of the C macro `ADVERTISE_1000FULL`."]
-    // CAST: `ADVERTISE_1000FULL` (0x200) fits in `u16`.
-    pub const ADVERTISE_1000FULL: u16 = bindings::ADVERTISE_1000FULL as u16;
-    #[doc = "Value of the C macro `ADVERTISE_1000HALF`."]
-    // CAST: `ADVERTISE_1000HALF` (0x100) fits in `u16`.
-    pub const ADVERTISE_1000HALF: u16 = bindings::ADVERTISE_1000HALF as u16;
-    #[doc = "Value of the C macro `CTL1000_PREFER_MASTER`."]
-    // CAST: `CTL1000_PREFER_MASTER` (0x400) fits in `u16`.
-    pub const CTL1000_PREFER_MASTER: u16 = bindings::CTL1000_PREFER_MASTER as u16;
-    #[doc = "Value of the C macro `CTL1000_AS_MASTER`."]
-    // CAST: `CTL1000_AS_MASTER` (0x800) fits in `u16`.
-    pub const CTL1000_AS_MASTER: u16 = bindings::CTL1000_AS_MASTER as u16;
-    #[doc = "Value of the C macro `CTL1000_ENABLE_MASTER`."]
-    // CAST: `CTL1000_ENABLE_MASTER` (0x1000) fits in `u16`.
-    pub const CTL1000_ENABLE_MASTER: u16 = bindings::CTL1000_ENABLE_MASTER as u16;
-    #[doc = "Value of the C macro `LPA_1000MSFAIL`."]
-    // CAST: `LPA_1000MSFAIL` (0x8000) fits in `u16`.
-    pub const LPA_1000MSFAIL: u16 = bindings::LPA_1000MSFAIL as u16;
-    #[doc = "Value of the C macro `LPA_1000MSRES`."]
-    // CAST: `LPA_1000MSRES` (0x4000) fits in `u16`.
-    pub const LPA_1000MSRES: u16 = bindings::LPA_1000MSRES as u16;
-    #[doc = "Value of the C macro `LPA_1000LOCALRXOK`."]
-    // CAST: `LPA_1000LOCALRXOK` (0x2000) fits in `u16`.
-    pub const LPA_1000LOCALRXOK: u16 = bindings::LPA_1000LOCALRXOK as u16;
-    #[doc = "Value of the C macro `LPA_1000REMRXOK`."]
-    // CAST: `LPA_1000REMRXOK` (0x1000) fits in `u16`.
-    pub const LPA_1000REMRXOK: u16 = bindings::LPA_1000REMRXOK as u16;
-    #[doc = "Value of the C macro `LPA_1000FULL`."]
-    // CAST: `LPA_1000FULL` (0x800) fits in `u16`.
-    pub const LPA_1000FULL: u16 = bindings::LPA_1000FULL as u16;
-    #[doc = "Value of the C macro `LPA_1000HALF`."]
-    // CAST: `LPA_1000HALF` (0x400) fits in `u16`.
-    pub const LPA_1000HALF: u16 = bindings::LPA_1000HALF as u16;
-    #[doc = "Value of the C macro `MII_MMD_CTRL_DEVAD_MASK`."]
-    // CAST: `MII_MMD_CTRL_DEVAD_MASK` (0x1f) fits in `u16`.
-    pub const MII_MMD_CTRL_DEVAD_MASK: u16 = bindings::MII_MMD_CTRL_DEVAD_MASK as u16;
-    #[doc = "Value of the C macro `MII_MMD_CTRL_ADDR`."]
-    // CAST: `MII_MMD_CTRL_ADDR` (0x0) fits in `u16`.
-    pub const MII_MMD_CTRL_ADDR: u16 = bindings::MII_MMD_CTRL_ADDR as u16;
-    #[doc = "Value of the C macro `MII_MMD_CTRL_NOINCR`."]
-    // CAST: `MII_MMD_CTRL_NOINCR` (0x4000) fits in `u16`.
-    pub const MII_MMD_CTRL_NOINCR: u16 = bindings::MII_MMD_CTRL_NOINCR as u16;
-    #[doc = "Value of the C macro `MII_MMD_CTRL_INCR_RDWT`."]
-    // CAST: `MII_MMD_CTRL_INCR_RDWT` (0x8000) fits in `u16`.
-    pub const MII_MMD_CTRL_INCR_RDWT: u16 = bindings::MII_MMD_CTRL_INCR_RDWT as u16;
-    #[doc = "Value of the C macro `MII_MMD_CTRL_INCR_ON_WT`."]
-    // CAST: `MII_MMD_CTRL_INCR_ON_WT` (0xc000) fits in `u16`.
-    pub const MII_MMD_CTRL_INCR_ON_WT: u16 = bindings::MII_MMD_CTRL_INCR_ON_WT as u16;
-}
-
-/// Link speeds in Mb/s (`SPEED_*`).
-///
-/// # Examples
-///
-/// The typed constants have the values of the C macros:
-///
-/// ```
-/// use kernel::net::phy::speed;
-///
-/// assert_eq!(speed::SPEED_10 as i64, kernel::bindings::SPEED_10 as i64);
-/// assert_eq!(speed::SPEED_100 as i64, kernel::bindings::SPEED_100 as i64);
-/// assert_eq!(speed::SPEED_1000 as i64, kernel::bindings::SPEED_1000 as i64);
-/// ```
-pub mod speed {
-    #[doc = "Value of the C macro `SPEED_10`."]
-    pub const SPEED_10: u32 = bindings::SPEED_10;
-    #[doc = "Value of the C macro `SPEED_100`."]
-    pub const SPEED_100: u32 = bindings::SPEED_100;
-    #[doc = "Value of the C macro `SPEED_1000`."]
-    pub const SPEED_1000: u32 = bindings::SPEED_1000;
-    #[doc = "Value of the C macro `SPEED_2500`."]
-    pub const SPEED_2500: u32 = bindings::SPEED_2500;
-    #[doc = "Value of the C macro `SPEED_5000`."]
-    pub const SPEED_5000: u32 = bindings::SPEED_5000;
-    #[doc = "Value of the C macro `SPEED_10000`."]
-    pub const SPEED_10000: u32 = bindings::SPEED_10000;
-    #[doc = "Value of the C macro `SPEED_14000`."]
-    pub const SPEED_14000: u32 = bindings::SPEED_14000;
-    #[doc = "Value of the C macro `SPEED_20000`."]
-    pub const SPEED_20000: u32 = bindings::SPEED_20000;
-    #[doc = "Value of the C macro `SPEED_25000`."]
-    pub const SPEED_25000: u32 = bindings::SPEED_25000;
-    #[doc = "Value of the C macro `SPEED_40000`."]
-    pub const SPEED_40000: u32 = bindings::SPEED_40000;
-    #[doc = "Value of the C macro `SPEED_50000`."]
-    pub const SPEED_50000: u32 = bindings::SPEED_50000;
-    #[doc = "Value of the C macro `SPEED_56000`."]
-    pub const SPEED_56000: u32 = bindings::SPEED_56000;
-    #[doc = "Value of the C macro `SPEED_100000`."]
-    pub const SPEED_100000: u32 = bindings::SPEED_100000;
-    #[doc = "Value of the C macro `SPEED_200000`."]
-    pub const SPEED_200000: u32 = bindings::SPEED_200000;
-    #[doc = "Value of the C macro `SPEED_400000`."]
-    pub const SPEED_400000: u32 = bindings::SPEED_400000;
-    #[doc = "Value of the C macro `SPEED_800000`."]
-    pub const SPEED_800000: u32 = bindings::SPEED_800000;
 }
 
 /// Trampolines from the C ops table to a [`Driver`] implementation.
@@ -1486,7 +1596,7 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `phydev` points at a valid `phy_device` that nothing else uses during the
             // call (the contract of `phy_driver::get_rate_matching`).
             let phydev = unsafe { Device::from_raw(phydev) };
-            let iface = Interface::try_from(iface)?;
+            let iface = Interface::try_from_c(iface)?;
             let ret = T::get_rate_matching(phydev, iface)?;
             let ret = crate::ffi::c_int::try_from(ret)?;
             Ok(ret)
@@ -1595,7 +1705,7 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `phydev` points at a valid `phy_device` that nothing else uses during the call
         // (the contract of `phy_driver::handle_interrupt`).
         let phydev = unsafe { Device::from_raw(phydev) };
-        bindings::irqreturn::from(T::handle_interrupt(phydev))
+        T::handle_interrupt(phydev).to_c()
     }
 
     /// # Safety
@@ -1634,9 +1744,9 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call
             // (the contract of `phy_driver::set_wol`).
             let dev = unsafe { Device::from_raw(dev) };
-            // SAFETY: C passes a `wol` that points at a valid `struct ethtool_wolinfo` for the
-            // call, which this call alone uses (the contract of `phy_driver::set_wol`).
-            let wol = unsafe { &mut *wol };
+            // SAFETY: `wol` points at a valid `ethtool_wolinfo` that nothing else uses during the
+            // call (the contract of `phy_driver::set_wol`).
+            let wol = unsafe { WolInfo::from_raw(wol) };
             T::set_wol(dev, wol)?;
             Ok(0)
         })
@@ -1653,9 +1763,9 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call (the
         // contract of `phy_driver::get_wol`).
         let dev = unsafe { Device::from_raw(dev) };
-        // SAFETY: C passes a `wol` that points at a valid `struct ethtool_wolinfo` for the call,
-        // which this call alone uses (the contract of `phy_driver::get_wol`).
-        let wol = unsafe { &mut *wol };
+        // SAFETY: `wol` points at a valid `ethtool_wolinfo` that nothing else uses during the call
+        // (the contract of `phy_driver::get_wol`).
+        let wol = unsafe { WolInfo::from_raw(wol) };
         T::get_wol(dev, wol);
     }
 
@@ -1768,9 +1878,9 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call
             // (the contract of `phy_driver::module_info`).
             let dev = unsafe { Device::from_raw(dev) };
-            // SAFETY: C passes a `modinfo` that points at a valid `struct ethtool_modinfo` for the
-            // call, which this call alone uses (the contract of `phy_driver::module_info`).
-            let modinfo = unsafe { &mut *modinfo };
+            // SAFETY: `modinfo` points at a valid `ethtool_modinfo` that nothing else uses during
+            // the call (the contract of `phy_driver::module_info`).
+            let modinfo = unsafe { ModuleInfo::from_raw(modinfo) };
             T::module_info(dev, modinfo)?;
             Ok(0)
         })
@@ -1804,9 +1914,10 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call
             // (the contract of `phy_driver::cable_test_tdr_start`).
             let dev = unsafe { Device::from_raw(dev) };
-            // SAFETY: C passes a `config` that points at a valid `struct phy_tdr_config` for the
-            // call (the contract of `phy_driver::cable_test_tdr_start`).
-            let config = unsafe { &*config };
+            // SAFETY: `config` points at a valid `phy_tdr_config` for the call (the contract of
+            // `phy_driver::cable_test_tdr_start`); `TdrConfig` is a transparent wrapper of it, and
+            // only a shared reference is made.
+            let config = unsafe { &*config.cast::<TdrConfig>() };
             T::cable_test_tdr_start(dev, config)?;
             Ok(0)
         })
@@ -1844,12 +1955,12 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call (the
         // contract of `phy_driver::get_phy_stats`).
         let dev = unsafe { Device::from_raw(dev) };
-        // SAFETY: C passes a `eth_stats` that points at a valid `struct ethtool_eth_phy_stats` for
-        // the call, which this call alone uses (the contract of `phy_driver::get_phy_stats`).
-        let eth_stats = unsafe { &mut *eth_stats };
-        // SAFETY: C passes a `stats` that points at a valid `struct ethtool_phy_stats` for the
-        // call, which this call alone uses (the contract of `phy_driver::get_phy_stats`).
-        let stats = unsafe { &mut *stats };
+        // SAFETY: `eth_stats` points at a valid `ethtool_eth_phy_stats` that nothing else uses
+        // during the call (the contract of `phy_driver::get_phy_stats`).
+        let eth_stats = unsafe { EthPhyStats::from_raw(eth_stats) };
+        // SAFETY: `stats` points at a valid `ethtool_phy_stats` that nothing else uses during the
+        // call (the contract of `phy_driver::get_phy_stats`).
+        let stats = unsafe { PhyStats::from_raw(stats) };
         T::get_phy_stats(dev, eth_stats, stats);
     }
 
@@ -1864,9 +1975,9 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call (the
         // contract of `phy_driver::get_link_stats`).
         let dev = unsafe { Device::from_raw(dev) };
-        // SAFETY: C passes a `link_stats` that points at a valid `struct ethtool_link_ext_stats`
-        // for the call, which this call alone uses (the contract of `phy_driver::get_link_stats`).
-        let link_stats = unsafe { &mut *link_stats };
+        // SAFETY: `link_stats` points at a valid `ethtool_link_ext_stats` that nothing else uses
+        // during the call (the contract of `phy_driver::get_link_stats`).
+        let link_stats = unsafe { LinkExtStats::from_raw(link_stats) };
         T::get_link_stats(dev, link_stats);
     }
 
@@ -1946,9 +2057,9 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call
             // (the contract of `phy_driver::get_plca_cfg`).
             let dev = unsafe { Device::from_raw(dev) };
-            // SAFETY: C passes a `plca_cfg` that points at a valid `struct phy_plca_cfg` for the
-            // call, which this call alone uses (the contract of `phy_driver::get_plca_cfg`).
-            let plca_cfg = unsafe { &mut *plca_cfg };
+            // SAFETY: `plca_cfg` points at a valid `phy_plca_cfg` that nothing else uses during the
+            // call (the contract of `phy_driver::get_plca_cfg`).
+            let plca_cfg = unsafe { PlcaConfig::from_raw(plca_cfg) };
             T::get_plca_cfg(dev, plca_cfg)?;
             Ok(0)
         })
@@ -1966,9 +2077,10 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call
             // (the contract of `phy_driver::set_plca_cfg`).
             let dev = unsafe { Device::from_raw(dev) };
-            // SAFETY: C passes a `plca_cfg` that points at a valid `struct phy_plca_cfg` for the
-            // call (the contract of `phy_driver::set_plca_cfg`).
-            let plca_cfg = unsafe { &*plca_cfg };
+            // SAFETY: `plca_cfg` points at a valid `phy_plca_cfg` for the call (the contract of
+            // `phy_driver::set_plca_cfg`); `PlcaConfig` is a transparent wrapper of it, and only a
+            // shared reference is made.
+            let plca_cfg = unsafe { &*plca_cfg.cast::<PlcaConfig>() };
             T::set_plca_cfg(dev, plca_cfg)?;
             Ok(0)
         })
@@ -1986,9 +2098,9 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `dev` points at a valid `phy_device` that nothing else uses during the call
             // (the contract of `phy_driver::get_plca_status`).
             let dev = unsafe { Device::from_raw(dev) };
-            // SAFETY: C passes a `plca_st` that points at a valid `struct phy_plca_status` for the
-            // call, which this call alone uses (the contract of `phy_driver::get_plca_status`).
-            let plca_st = unsafe { &mut *plca_st };
+            // SAFETY: `plca_st` points at a valid `phy_plca_status` that nothing else uses during
+            // the call (the contract of `phy_driver::get_plca_status`).
+            let plca_st = unsafe { PlcaStatus::from_raw(plca_st) };
             T::get_plca_status(dev, plca_st)?;
             Ok(0)
         })
@@ -2146,7 +2258,7 @@ pub const fn create_phy_driver<T: Driver>() -> DriverVTable {
 
         name: T::NAME.as_char_ptr().cast_mut(),
 
-        phy_id_mask: T::PHY_DEVICE_ID.mask(),
+        phy_id_mask: T::PHY_DEVICE_ID.mask_as_int(),
 
         features: core::ptr::null(),
 
@@ -2488,12 +2600,12 @@ pub trait Driver {
 
     /// Some devices (e.g. qnap TS-119P II) require PHY register changes to enable Wake on LAN,
     /// so `set_wol` is provided to be called in the ethernet driver's `set_wol` function.
-    fn set_wol(_dev: &mut Device, _wol: &mut bindings::ethtool_wolinfo) -> Result {
+    fn set_wol(_dev: &mut Device, _wol: &mut WolInfo) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// See `set_wol`, but for checking whether Wake on LAN is enabled.
-    fn get_wol(_dev: &mut Device, _wol: &mut bindings::ethtool_wolinfo) {
+    fn get_wol(_dev: &mut Device, _wol: &mut WolInfo) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -2538,7 +2650,7 @@ pub trait Driver {
     }
 
     /// Get the size and type of the eeprom contained within a plug-in module.
-    fn module_info(_dev: &mut Device, _modinfo: &mut bindings::ethtool_modinfo) -> Result {
+    fn module_info(_dev: &mut Device, _modinfo: &mut ModuleInfo) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -2548,7 +2660,7 @@ pub trait Driver {
     }
 
     /// Start a raw TDR cable test.
-    fn cable_test_tdr_start(_dev: &mut Device, _config: &bindings::phy_tdr_config) -> Result {
+    fn cable_test_tdr_start(_dev: &mut Device, _config: &TdrConfig) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -2558,11 +2670,7 @@ pub trait Driver {
     }
 
     /// Implements the `get_phy_stats` callback.
-    fn get_phy_stats(
-        _dev: &mut Device,
-        _eth_stats: &mut bindings::ethtool_eth_phy_stats,
-        _stats: &mut bindings::ethtool_phy_stats,
-    ) {
+    fn get_phy_stats(_dev: &mut Device, _eth_stats: &mut EthPhyStats, _stats: &mut PhyStats) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -2572,7 +2680,7 @@ pub trait Driver {
     /// pre-initialized with `ETHTOOL_STAT_NOT_SET`, and the driver must only modify members
     /// corresponding to supported statistics. Unmodified members will remain set to
     /// `ETHTOOL_STAT_NOT_SET` and will not be returned to userspace.
-    fn get_link_stats(_dev: &mut Device, _link_stats: &mut bindings::ethtool_link_ext_stats) {
+    fn get_link_stats(_dev: &mut Device, _link_stats: &mut LinkExtStats) {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -2597,17 +2705,17 @@ pub trait Driver {
     }
 
     /// Implements the `get_plca_cfg` callback.
-    fn get_plca_cfg(_dev: &mut Device, _plca_cfg: &mut bindings::phy_plca_cfg) -> Result {
+    fn get_plca_cfg(_dev: &mut Device, _plca_cfg: &mut PlcaConfig) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set the PLCA configuration.
-    fn set_plca_cfg(_dev: &mut Device, _plca_cfg: &bindings::phy_plca_cfg) -> Result {
+    fn set_plca_cfg(_dev: &mut Device, _plca_cfg: &PlcaConfig) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
     /// Return the current PLCA status info.
-    fn get_plca_status(_dev: &mut Device, _plca_st: &mut bindings::phy_plca_status) -> Result {
+    fn get_plca_status(_dev: &mut Device, _plca_st: &mut PlcaStatus) -> Result {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
     }
 
@@ -2756,7 +2864,7 @@ impl DeviceId {
     }
 
     /// Returns the `phy_id_mask` member.
-    pub const fn mask(&self) -> u32 {
+    pub const fn mask_as_int(&self) -> u32 {
         self.0.phy_id_mask
     }
 

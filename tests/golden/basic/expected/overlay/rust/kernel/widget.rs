@@ -341,7 +341,7 @@ pub mod regs {
     pub const WIDGET_REG_STAT: u16 = bindings::WIDGET_REG_STAT as u16;
 }
 
-/// Trampolines from the C ops table to a [`Ops`] implementation.
+/// Trampolines from the C ops table to an [`Ops`] implementation.
 ///
 /// # Safety
 ///

@@ -86,7 +86,7 @@ impl<T: Ops> QueueReq<T> {
     }
 }
 
-/// Trampolines from the C ops table to a [`Ops`] implementation.
+/// Trampolines from the C ops table to an [`Ops`] implementation.
 ///
 /// # Safety
 ///
