@@ -203,6 +203,14 @@ void add_program(std::map<std::string, std::string>& in, const std::string& prog
   if (stdfs::is_regular_file(first)) in[abs_path(first)] = hash_file(abs_path(first));
 }
 
+// When this process's generate started, in nanoseconds since the epoch.
+long long run_started_ns() {
+  static const long long t = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  return t;
+}
+
 std::string cache_text(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
                  const std::map<std::string, std::string>& written) {
   RegenCache c;
@@ -220,6 +228,10 @@ std::string cache_text(const GenerateOptions& o, const Job& j, const model::CMod
   add_program(c.inputs, o.bindgen);
   add_program(c.inputs, o.rustfmt);
   for (const auto& [p, content] : written) c.outputs[p] = text::content_hash(content);
+  // A file modified since this run started (or in the second before) gets
+  // no stamp, so the next run hashes it: its stamp could otherwise match
+  // content that the parse never saw (git's "racily clean" entries).
+  for (const auto& [p, h] : c.inputs) c.stamps[p] = file_stamp(p, run_started_ns() - 1000000000LL);
   return render_cache(c);
 }
 
@@ -231,6 +243,7 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
 // The pipeline for several specs: spec -> tree -> (cache) -> one shared parse,
 // then for each spec: passes -> emit -> check -> write -> lock (generate_spec).
 std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::vector<std::string>& spec_paths) {
+  run_started_ns();
   // 1. The specs.
   std::vector<Job> jobs;
   for (const auto& p : spec_paths) {

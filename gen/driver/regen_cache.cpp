@@ -2,6 +2,7 @@
 
 #include <elf.h>
 #include <link.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 
@@ -40,19 +41,22 @@ std::vector<std::pair<const char*, size_t GenerateReport::*>> figures() {
 }  // namespace
 
 std::string render_cache(const RegenCache& c) {
-  std::string s = "kgen-regen-cache 1\n";
+  std::string s = "kgen-regen-cache 2\n";
   s += "key " + c.key + "\n";
   s += "spec " + c.report.spec_name + "\n";
   for (const auto& [name, member] : figures()) s += "figure " + std::string(name) + " " + std::to_string(c.report.*member) + "\n";
   for (const auto& w : c.warnings) s += "warning " + escape(w) + "\n";
-  for (const auto& [p, h] : c.inputs) s += "in " + h + " " + p + "\n";
+  for (const auto& [p, h] : c.inputs) {
+    auto st = c.stamps.find(p);
+    s += "in " + h + " " + (st == c.stamps.end() ? "-" : st->second) + " " + p + "\n";
+  }
   for (const auto& [p, h] : c.outputs) s += "out " + h + " " + p + "\n";
   return s;
 }
 
 std::optional<RegenCache> parse_cache(const std::string& text_in) {
   auto lines = text::split_lines(text_in);
-  if (lines.empty() || lines[0] != "kgen-regen-cache 1") return std::nullopt;
+  if (lines.empty() || lines[0] != "kgen-regen-cache 2") return std::nullopt;
   RegenCache c;
   for (size_t i = 1; i < lines.size(); ++i) {
     const std::string& l = lines[i];
@@ -72,10 +76,17 @@ std::optional<RegenCache> parse_cache(const std::string& text_in) {
         if (parts[0] == name) c.report.*member = std::stoull(v);
     } else if (word == "warning") {
       c.warnings.push_back(unescape(rest));
-    } else if (word == "in" || word == "out") {
+    } else if (word == "in") {  // in HASH STAMP PATH
+      auto sp2 = rest.find(' ');
+      auto sp3 = sp2 == std::string::npos ? sp2 : rest.find(' ', sp2 + 1);
+      if (sp3 == std::string::npos) return std::nullopt;
+      std::string path = rest.substr(sp3 + 1);
+      c.inputs[path] = rest.substr(0, sp2);
+      c.stamps[path] = rest.substr(sp2 + 1, sp3 - sp2 - 1);
+    } else if (word == "out") {  // out HASH PATH
       auto sp2 = rest.find(' ');
       if (sp2 == std::string::npos) return std::nullopt;
-      (word == "in" ? c.inputs : c.outputs)[rest.substr(sp2 + 1)] = rest.substr(0, sp2);
+      c.outputs[rest.substr(sp2 + 1)] = rest.substr(0, sp2);
     } else {
       return std::nullopt;
     }
@@ -89,11 +100,23 @@ std::string hash_file(const std::string& path) {
   return content ? text::content_hash(*content) : "-";
 }
 
+std::string file_stamp(const std::string& path, long long not_after_ns) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return "-";
+  long long mtime = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  if (mtime >= not_after_ns) return "-";
+  return std::to_string(st.st_size) + ":" + std::to_string(mtime);
+}
+
 bool cache_fresh(const RegenCache& c, const std::string& key) {
   if (c.key != key) return false;
-  for (const auto* files : {&c.inputs, &c.outputs})
-    for (const auto& [p, h] : *files)
-      if (hash_file(p) != h) return false;
+  for (const auto& [p, h] : c.inputs) {
+    auto st = c.stamps.find(p);
+    if (st != c.stamps.end() && st->second != "-" && file_stamp(p) == st->second) continue;
+    if (hash_file(p) != h) return false;
+  }
+  for (const auto& [p, h] : c.outputs)
+    if (hash_file(p) != h) return false;
   return true;
 }
 

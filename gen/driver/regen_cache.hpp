@@ -4,11 +4,15 @@
 //
 // After a successful run, out/<spec>/.kgen-cache records a key (options,
 // flags, kgen version and build id) and the content hash of every input and
-// every output. A later run with the same key is a no-op when every input
-// and every output still has its recorded content; it then replays the
-// report and warnings. Anything else (a header edited, an output touched by
-// hand, a different kgen) regenerates.
+// every output, and each input's size and modification time. A later run
+// with the same key is a no-op when every input and every output still has
+// its recorded content; it then replays the report and warnings. Anything
+// else (a header edited, an output touched by hand, a different kgen)
+// regenerates. An input whose size and modification time (nanoseconds) are
+// the recorded ones is taken as unchanged without reading it, as git's index
+// and make do: the ~1,300 headers of a parse are then only stat'ed.
 #pragma once
+#include <climits>
 #include <map>
 #include <optional>
 #include <string>
@@ -21,6 +25,7 @@ namespace kgen::driver {
 struct RegenCache {
   std::string key;
   std::map<std::string, std::string> inputs;   // absolute path -> content hash
+  std::map<std::string, std::string> stamps;   // input path -> "size:mtime_ns" (file_stamp)
   std::map<std::string, std::string> outputs;  // absolute path -> content hash
   GenerateReport report;                       // figures to print again
   std::vector<std::string> warnings;           // plan warnings to print again
@@ -35,6 +40,10 @@ bool cache_fresh(const RegenCache& c, const std::string& key);
 
 // Content hashes of files (absolute paths); a missing file hashes as "-".
 std::string hash_file(const std::string& path);
+
+// "size:mtime_ns" of a file; "-" when it cannot be stat'ed or was modified
+// at or after `not_after_ns` (then it is hashed, not trusted by its stamp).
+std::string file_stamp(const std::string& path, long long not_after_ns = LLONG_MAX);
 
 // The GNU build id of the running program (changes with every change to
 // kgen's code or embedded templates), or "" when the binary has none.

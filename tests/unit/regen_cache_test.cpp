@@ -59,6 +59,7 @@ TEST_CASE("the regeneration cache's text round-trips", "[regen]") {
   driver::RegenCache c;
   c.key = "k";
   c.inputs["/a b/x.h"] = "h1";
+  c.stamps["/a b/x.h"] = "12:345";
   c.outputs["/o/y.rs"] = "h2";
   c.report.spec_name = "s";
   c.report.callbacks_total = 3;
@@ -66,11 +67,35 @@ TEST_CASE("the regeneration cache's text round-trips", "[regen]") {
   auto back = driver::parse_cache(driver::render_cache(c));
   REQUIRE(back);
   CHECK(back->inputs == c.inputs);
+  CHECK(back->stamps == c.stamps);
   CHECK(back->outputs == c.outputs);
   CHECK(back->report.callbacks_total == 3);
   CHECK(back->warnings == c.warnings);
   CHECK_FALSE(driver::parse_cache("kgen-regen-cache 0\n"));
   CHECK_FALSE(driver::program_build_id().empty());
+}
+
+TEST_CASE("an input whose size and mtime are the recorded ones is not read again", "[regen]") {
+  auto d = scratch("kgen-test-stamp");
+  stdfs::path h = d / "x.h", o = d / "y.rs";
+  fs::write_if_changed(h, "int x;\n");
+  fs::write_if_changed(o, "out\n");
+  driver::RegenCache c;
+  c.key = "k";
+  c.inputs[h.string()] = driver::hash_file(h.string());
+  c.stamps[h.string()] = driver::file_stamp(h.string());
+  c.outputs[o.string()] = driver::hash_file(o.string());
+  CHECK(driver::cache_fresh(c, "k"));
+  // Same stamp, other recorded hash: trusted by its stamp, not read.
+  c.inputs[h.string()] = "not-the-hash";
+  CHECK(driver::cache_fresh(c, "k"));
+  // No stamp ("-", as for a file modified while kgen ran): hashed.
+  c.stamps[h.string()] = "-";
+  CHECK_FALSE(driver::cache_fresh(c, "k"));
+  // A file newer than the limit gets no stamp.
+  CHECK(driver::file_stamp(h.string(), 0) == "-");
+  CHECK(driver::file_stamp((d / "missing").string()) == "-");
+  stdfs::remove_all(d);
 }
 
 TEST_CASE("a no-op generate skips the parse; any change regenerates", "[regen]") {
