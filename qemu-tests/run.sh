@@ -216,14 +216,16 @@ verdict() {
     log "coverage: $(count "$cb_ran") callbacks ran, $(count "$cb_direct") of them only through a direct phydev->drv call by the harness"
     log "coverage: callbacks not executed: ${cb_missing:-none}"
     log "coverage: Device methods not executed: ${fn_missing:-none}"
-    # Block: the trampolines of block/mq.rs that call a driver method
-    # (init_request/exit_request are internal: they call none, so no marker
-    # can see them), and the pub fns of the Request, SeqFile, TagSet,
+    # Block: the trampolines of block/mq/operations.rs that call a driver
+    # method (init_request/exit_request are internal: they call none, so no
+    # marker can see them), and the pub fns of the Request, SeqFile, TagSet,
     # GenDiskBuilder and GenDisk impls of the generated and hand-written files.
     local bdir=$4
-    blk_all=$(grep -oE 'Adapter::<T>::[a-z0-9_]+_callback' "$bdir/mq.rs" |
+    local ops_rs=$bdir/mq/operations.rs
+    blk_all=$(grep -oE 'Adapter::<T>::[a-z0-9_]+_callback' "$ops_rs" |
         sed -E 's/.*::([a-z0-9_]+)_callback/\1/' | sort -u)
-    blk_callbacks=$(for c in $blk_all; do grep -q "T::$c(" "$bdir/mq.rs" && echo "$c"; done)
+    [[ -n $blk_all ]] || die "no blk-mq trampolines found in $ops_rs"
+    blk_callbacks=$(for c in $blk_all; do grep -q "T::$c(" "$ops_rs" && echo "$c"; done)
     blk_internal=$(comm -23 <(echo "$blk_all") <(echo "$blk_callbacks") | tr '\n' ' ')
     blk_methods=$(awk '
         /^impl(<[^>]*>)? (Request|SeqFile|TagSet|GenDiskBuilder|GenDisk)(<[^>]*>)? \{/ {
