@@ -218,7 +218,8 @@ verdict() {
     log "coverage: Device methods not executed: ${fn_missing:-none}"
     # Block: the trampolines of block/mq/operations.rs that call a driver
     # method (init_request/exit_request are internal: they call none, so no
-    # marker can see them), and the pub fns of the Request, SeqFile, TagSet,
+    # marker can see them), and the pub fns of the Request, SeqFile (of the
+    # shared kernel::seq_file, which blk-mq's show_rq uses), TagSet,
     # GenDiskBuilder and GenDisk impls of the generated and hand-written files.
     local bdir=$4
     local ops_rs=$bdir/mq/operations.rs
@@ -233,7 +234,8 @@ verdict() {
         type != "" && /^\}/ { type = "" }
         type != "" && match($0, /^    pub (const )?fn [a-z0-9_]+/) {
             s = substr($0, RSTART, RLENGTH); sub(/.* /, "", s); print type "::" s }' \
-        "$bdir/mq.rs" "$bdir/mq/request.rs" "$bdir/mq/tag_set.rs" "$bdir/mq/gen_disk.rs" | sort -u)
+        "$bdir/mq.rs" "$bdir/mq/request.rs" "$bdir/mq/tag_set.rs" "$bdir/mq/gen_disk.rs" \
+        "$bdir/../seq_file.rs" | sort -u)
     bcb_ran=$(comm -12 <(echo "$blk_callbacks") <(echo "$ran_callbacks"))
     bfn_ran=$(comm -12 <(echo "$blk_methods") <(echo "$ran_methods"))
     bcb_missing=$(comm -23 <(echo "$blk_callbacks") <(echo "$ran_callbacks") | tr '\n' ' ')

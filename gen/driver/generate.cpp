@@ -82,6 +82,9 @@ std::string format_rust(const std::string& program, const std::string& code, con
 struct Job {
   std::string spec_path, spec_text;
   spec::Spec spec;
+  // The specs of shared types that `spec` uses, with their paths and texts.
+  std::vector<spec::Spec> used;
+  std::vector<std::string> used_paths, used_texts;
   std::string cache_key;
   std::vector<std::string> cached_outputs;  // when skipped: the files it has (absolute)
 };
@@ -95,6 +98,15 @@ std::string where(const Job& j, const std::string& key) {
       if (pos == 0 || std::string(" \t{,-").find(lines[i][pos - 1]) != std::string::npos)
         return j.spec_path + ":" + std::to_string(i + 1) + ":" + std::to_string(pos + 1);
   return j.spec_path;
+}
+
+// The headers a spec's parse needs: its own, then those of the specs it uses.
+std::vector<std::string> parse_headers(const Job& j) {
+  std::vector<std::string> out = j.spec.headers;
+  for (const auto& u : j.used)
+    for (const auto& h : u.headers)
+      if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+  return out;
 }
 
 // The values a spec joins onto output paths must keep them where they belong
@@ -169,6 +181,8 @@ std::string cache_key(const GenerateOptions& o, const Job& j, const Tree& t) {
                                 "lock " + std::to_string(o.write_lock)};
   for (const auto& f : t.popts.flags) k.push_back("flag " + f);
   for (const auto& b : t.bindgen_options) k.push_back("bindgen-option " + b);
+  for (size_t i = 0; i < j.used_paths.size(); ++i)
+    k.push_back("uses " + abs_path(j.used_paths[i]) + " " + text::content_hash(j.used_texts[i]));
   return text::content_hash(text::join(k, "\n"));
 }
 
@@ -219,6 +233,7 @@ std::string cache_text(const GenerateOptions& o, const Job& j, const model::CMod
   c.warnings = rep.warnings;
   stdfs::path spec_dir = stdfs::path(j.spec_path).parent_path();
   c.inputs[abs_path(j.spec_path)] = text::content_hash(j.spec_text);
+  for (size_t i = 0; i < j.used_paths.size(); ++i) c.inputs[abs_path(j.used_paths[i])] = text::content_hash(j.used_texts[i]);
   for (const auto& h : j.spec.hand_written) c.inputs[abs_path(spec_dir / h.file)] = hash_file(abs_path(spec_dir / h.file));
   for (const auto& d : j.spec.doc_sources) {
     stdfs::path p = o.kernel_dir.empty() ? spec_dir / d : stdfs::path(o.kernel_dir) / d;
@@ -251,6 +266,21 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     j.spec_path = p;
     j.spec_text = fs::read_file_or_throw(p);
     j.spec = spec::load_string(j.spec_text, p);
+    for (size_t i = 0; i < j.spec.uses.size(); ++i) {
+      std::string up = (stdfs::path(p).parent_path() / j.spec.uses[i]).string();
+      const Location& at = j.spec.uses_locs[i];
+      if (!stdfs::is_regular_file(up))
+        throw Error(at.str() + ": error: the used spec '" + j.spec.uses[i] + "' does not exist (" + up +
+                    ")\n  hint: 'uses' names spec files beside this one");
+      j.used_texts.push_back(fs::read_file_or_throw(up));
+      j.used.push_back(spec::load_string(j.used_texts.back(), up));
+      j.used_paths.push_back(up);
+      if (!j.used.back().shared)
+        throw Error(at.str() + ": error: '" + j.spec.uses[i] + "' is not a spec of shared types\n  hint: add "
+                    "'shared: true' to it, so its types get what other specs' trampolines need");
+      if (!j.used.back().uses.empty())
+        throw Error(at.str() + ": error: '" + j.spec.uses[i] + "' uses other specs itself; a shared spec stands alone");
+    }
     check_output_names(j);
     jobs.push_back(std::move(j));
   }
@@ -300,7 +330,7 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   //    so its output does not depend on which specs ran with it.
   frontend::ParseOptions all = tree.popts;
   for (size_t i : todo)
-    for (const auto& h : jobs[i].spec.headers)
+    for (const auto& h : parse_headers(jobs[i]))
       if (std::find(all.headers.begin(), all.headers.end(), h) == all.headers.end()) all.headers.push_back(h);
   model::CModel cm;
   {
@@ -311,15 +341,18 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   auto make_views = [&] {
     views.clear();
     if (todo.size() > 1)
-      for (size_t i : todo) views.push_back(model::restrict_to(cm, jobs[i].spec.headers));
+      for (size_t i : todo) views.push_back(model::restrict_to(cm, parse_headers(jobs[i])));
   };
   auto view = [&](size_t k) -> const model::CModel& { return todo.size() == 1 ? cm : views[k]; };
   {
     Timer t{"evaluate macros"};
     make_views();
     std::set<std::string> names;
-    for (size_t k = 0; k < todo.size(); ++k)
+    for (size_t k = 0; k < todo.size(); ++k) {
       for (auto& n : passes::macros_to_evaluate(jobs[todo[k]].spec, view(k))) names.insert(std::move(n));
+      for (const auto& u : jobs[todo[k]].used)
+        for (auto& n : passes::macros_to_evaluate(u, view(k))) names.insert(std::move(n));
+    }
     frontend::evaluate_macros(cm, all, {names.begin(), names.end()});
     make_views();  // again, with the values
   }
@@ -331,7 +364,7 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   for (size_t k = 0; k < todo.size(); ++k)
     running.push_back(std::async(std::launch::async, [&, k] {
       frontend::ParseOptions popts = tree.popts;
-      popts.headers = jobs[todo[k]].spec.headers;
+      popts.headers = parse_headers(jobs[todo[k]]);
       return generate_spec(o, jobs[todo[k]], tree, popts, view(k));
     }));
   std::vector<SpecResult> results(todo.size());
@@ -403,10 +436,20 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
                   fs::read_error(p) + "\n  hint: doc_sources are relative to the kernel tree (to the spec without one)");
     docs[d] = *textv;
   }
-  passes::Plan plan = passes::run_passes(s, cm, docs, [&](const char* pass, const passes::Plan& p) {
-    if (o.dump_after == pass || o.dump_after == "all")
-      std::fprintf(stderr, "=== after pass %s ===\n%s", pass, p.dump().c_str());
-  });
+  // The plans of the shared specs this one uses, on the same parse: their
+  // types and enums are what this spec's output names.
+  std::vector<passes::Plan> used_plans;
+  used_plans.reserve(job.used.size());
+  for (const auto& u : job.used) used_plans.push_back(passes::run_passes(u, cm, {}));
+  std::vector<const passes::Plan*> used;
+  for (const auto& up : used_plans) used.push_back(&up);
+  passes::Plan plan = passes::run_passes(
+      s, cm, docs,
+      [&](const char* pass, const passes::Plan& p) {
+        if (o.dump_after == pass || o.dump_after == "all")
+          std::fprintf(stderr, "=== after pass %s ===\n%s", pass, p.dump().c_str());
+      },
+      used);
   for (const auto& w : plan.warnings) spdlog::warn("{}", w.str());
 
   // 6. Emit, all in memory first: nothing is written unless every stage succeeds.

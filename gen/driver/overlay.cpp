@@ -72,10 +72,29 @@ std::string insert_line(const std::string& content, const std::string& line) {
   if (std::search(lines.begin(), lines.end(), block.begin(), block.end()) != lines.end()) return content;
   size_t at = lines.size();
   const std::string& last = block.back();
-  const char* anchor = text::starts_with(last, "#include") ? "#include" : text::starts_with(last, "pub mod") ? "pub mod" : nullptr;
-  if (anchor) {
+  // The name a `mod` line declares ("" for other lines).
+  auto mod_name = [](const std::string& l) -> std::string {
+    std::string t = text::starts_with(l, "pub mod ") ? l.substr(8) : text::starts_with(l, "mod ") ? l.substr(4) : "";
+    return text::ends_with(t, ";") ? t.substr(0, t.size() - 1) : "";
+  };
+  if (std::string name = mod_name(last); !name.empty()) {
+    // Where rustfmt (reorder_modules) would put it: before the first module
+    // declared after it in alphabetical order, above that one's attributes;
+    // else after the last one.
+    bool placed = false;
+    for (size_t i = 0; i < lines.size() && !placed; ++i) {
+      std::string other = mod_name(lines[i]);
+      if (other.empty()) continue;
+      at = i + 1;
+      if (other > name) {
+        at = i;
+        while (at > 0 && text::starts_with(lines[at - 1], "#[")) --at;
+        placed = true;
+      }
+    }
+  } else if (text::starts_with(last, "#include")) {
     for (size_t i = 0; i < lines.size(); ++i)
-      if (text::starts_with(lines[i], anchor)) at = i + 1;
+      if (text::starts_with(lines[i], "#include")) at = i + 1;
   }
   lines.insert(lines.begin() + static_cast<long>(at), block.begin(), block.end());
   return text::join(lines, "\n") + "\n";

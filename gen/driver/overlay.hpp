@@ -25,7 +25,8 @@ struct InstallReport {
 InstallReport install_overlay(const std::string& overlay_dir, const std::string& kernel_dir);
 InstallReport uninstall_overlay(const std::string& kernel_dir);
 
-// Inserts `line` into `content` (after the last #include when it is one), if absent.
+// Inserts `line` into `content` if absent: an #include after the last one, a
+// `pub mod x;` where rustfmt's reorder_modules keeps it (alphabetical order).
 std::string insert_line(const std::string& content, const std::string& line);
 
 }  // namespace kgen::driver

@@ -91,7 +91,10 @@ class View {
     std::vector<std::string> mdl;
     for (const auto& l : mdoc) mdl.push_back(l.empty() ? "" : " " + l);
     d.set("module_doc", str_list(mdl));
-    d.set("imports", str_list(s_.imports));
+    // The spec's imports, then the shared types the plan took from used specs.
+    std::vector<std::string> imports = s_.imports;
+    for (const auto& u : p_.used_imports) imports.push_back(u);
+    d.set("imports", str_list(imports));
     mu::data hw{mu::data::type::list};
     for (const auto& h : s_.hand_written) {
       mu::data x;
@@ -151,6 +154,11 @@ class View {
                               : "Values of the C `" + e.spec->c + "`.";
     d.set("doc", docs({doc}));
     d.set("c_type", e.c_type);
+    d.set("from_c", e.from_c);
+    d.set("to_c", e.to_c);
+    d.set("any_conversion", e.from_c || e.to_c);
+    d.set("round_trip", e.from_c && e.to_c);
+    d.set("shared", s_.shared);
     d.set("mod_path", s_.rust_path);
     mu::data vs{mu::data::type::list};
     for (size_t i = 0; i < e.spec->variants.size(); ++i) {
@@ -295,7 +303,10 @@ class View {
       d.set("type_args", "");
       d.set("phantom", "");
     }
-    d.set("from_raw", p_.from_raw_types.count(st.rust) > 0);
+    // A shared spec's types are made by other specs' trampolines.
+    d.set("from_raw", s_.shared || p_.from_raw_types.count(st.rust) > 0);
+    d.set("from_raw_vis", s_.shared ? "pub(crate) " : "");
+    d.set("shared", s_.shared);
     d.set("from_raw_safety", docs({"For the duration of `'a`, `ptr` must point at a valid `" + tag +
                                    "`, and the caller must be in a context where every method of this "
                                    "type may be called."},

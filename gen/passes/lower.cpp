@@ -33,7 +33,10 @@ class Lowerer {
   Lowerer(Plan& p, Diagnostics& d) : p_(p), s_(*p.spec), d_(d) {}
 
   void run() {
-    for (auto& e : p_.enums) e.c_type = enum_c_type(e);
+    for (auto& e : p_.enums) {
+      e.c_type = enum_c_type(e);
+      e.from_c = e.to_c = s_.shared;
+    }
     for (auto& g : p_.consts)
       for (auto& c : g.consts) constant(g, c);
     for (auto& t : p_.types) {
@@ -51,15 +54,39 @@ class Lowerer {
   }
 
  private:
-  const spec::Type* type_by_tag(const std::string& tag) const {
+  // A spec type by its C tag: this spec's, else a used spec's (whose `use`
+  // path is then recorded for the module's imports).
+  const spec::Type* type_by_tag(const std::string& tag) {
     for (const auto& t : s_.types)
       if (t.c == "struct " + tag) return &t;
+    for (const Plan* u : p_.used)
+      for (const auto& t : u->spec->types)
+        if (t.c == "struct " + tag) {
+          p_.used_imports.insert(use_path(*u, t.rust));
+          return &t;
+        }
     return nullptr;
   }
-  const PlannedEnum* planned_enum(const std::string& rust) const {
+  const PlannedEnum* planned_enum(const std::string& rust) {
     for (const auto& e : p_.enums)
       if (e.spec->rust == rust) return &e;
+    for (const Plan* u : p_.used)
+      for (const auto& e : u->enums)
+        if (e.spec->rust == rust) {
+          p_.used_imports.insert(use_path(*u, rust));
+          return &e;
+        }
     return nullptr;
+  }
+  static std::string use_path(const Plan& u, const std::string& item) {
+    std::string m = u.spec->rust_path;
+    if (text::starts_with(m, "kernel::")) m = "crate::" + m.substr(8);
+    return m + "::" + item;
+  }
+  bool own_type(const spec::Type& st) const {
+    for (const auto& t : s_.types)
+      if (&t == &st) return true;
+    return false;
   }
 
   // C-side type of a generated enum: the bindgen enum type, or the type
@@ -145,6 +172,7 @@ class Lowerer {
         g.tail = "value == " + constant_ref(sf.equals, ffi, sf.loc);
       } else if (!sf.enum_.empty()) {
         const auto* pe = planned_enum(sf.enum_);
+        if (pe) pe->from_c = true;
         if (!pe) {
           d_.error(sf.loc, "'enum: " + sf.enum_ + "' is not an enum of this spec");
         } else if (!pe->spec->unknown.empty()) {
@@ -181,6 +209,7 @@ class Lowerer {
       if (!sf.enum_.empty()) {
         s.rust_type = sf.enum_;
         if (const auto* pe = planned_enum(sf.enum_)) {
+          pe->to_c = true;
           // Through the enum's C type; a bindgen enum is the field's type.
           s.tail = "value.to_c()";
           if (!text::starts_with(pe->c_type, "bindings::"))
@@ -202,6 +231,8 @@ class Lowerer {
   void method(const PlannedType& t, PlannedMethod& m, const PlannedLock* lock) {
     auto& low = m.low;
     const auto& sm = *m.spec;
+    if (m.returns.kind == Returns::Kind::Enum)
+      if (const auto* pe = planned_enum(m.returns.type)) pe->from_c = true;
     low.convention = &convention(m.returns.kind);
     low.receiver = lock ? Access::Guard : sm.receiver == "&self" ? Access::Shared : Access::Exclusive;
     if (lock) low.lock = lock->spec->lock;
@@ -356,7 +387,7 @@ class Lowerer {
           a.safety = "`" + a.name + "` points at a valid `" + pt.tag + "` for the call, and C holds the lock that `" +
                      held->lock + "` takes, so nothing else uses it (" + contract + ").";
           a.call = "&mut " + a.name;
-          p_.from_raw_types.insert(st->rust);
+          if (own_type(*st)) p_.from_raw_types.insert(st->rust);
           return a;
         }
         a.kind = LoweredArg::Kind::Object;
@@ -374,7 +405,7 @@ class Lowerer {
                    a.name + ")";
           a.safety = "`" + a.name + "` points at a valid `" + pt.tag + "` that nothing else uses during the call (" +
                      contract + ").";
-          p_.from_raw_types.insert(st->rust);
+          if (own_type(*st)) p_.from_raw_types.insert(st->rust);
         }
         return a;
       }
@@ -414,6 +445,7 @@ class Lowerer {
             return a;
           }
           a.conv = {Conversion::Kind::EnumFromC, ffi, e.spec->rust, ""};
+          e.from_c = true;
           a.call = a.name;
           return a;
         }
@@ -751,6 +783,7 @@ class Lowerer {
       }
       case Returns::Kind::Enum: {
         const auto* pe = planned_enum(r.type);
+        if (pe) pe->to_c = true;
         site.enum_c = pe ? pe->c_type : ffi_ret;
         // A bindgen enum and its typedef are one type.
         if (cret.kind == CType::Kind::Enum && site.enum_c == "bindings::" + cret.tag) site.ret = {};

@@ -459,6 +459,13 @@ class Runner {
       d_.error(s_.module_macro->loc, "module_macro needs a registration");
   }
 
+  bool used_enum(const std::string& rust) const {
+    for (const Plan* u : p_.used)
+      for (const auto& e : u->spec->enums)
+        if (e.rust == rust) return true;
+    return false;
+  }
+
   void check_convention(Returns& r, const CType& t, const std::string& what, const Location& loc, bool wur) {
     if (!r.explicit_) {
       r = derive_returns(t);
@@ -466,11 +473,12 @@ class Runner {
     }
     const Convention& c = convention(r.kind);
     std::string need = c.check(t, wur, s_, r);
+    if (need == "known enum" && used_enum(r.type)) need.clear();
     const Location& at = r.loc.known() ? r.loc : loc;
     if (need == "must_check")
       d_.error(at, what + " is __must_check (warn_unused_result) but the spec discards its result");
     else if (need == "known enum")
-      d_.error(r.loc, "'enum " + r.type + "' is not an enum of this spec");
+      d_.error(r.loc, "'enum " + r.type + "' is not an enum of this spec or of a spec it uses");
     else if (!need.empty())
       d_.error(at, "wrong convention for " + what + ": '" + need + "' but C returns '" + t.spelling + "'");
   }
@@ -589,10 +597,11 @@ std::vector<std::string> macros_to_evaluate(const spec::Spec& s, const model::CM
 }
 
 Plan run_passes(const spec::Spec& s, const model::CModel& m, const DocSources& docs,
-                const std::function<void(const char*, const Plan&)>& after) {
+                const std::function<void(const char*, const Plan&)>& after, const std::vector<const Plan*>& used) {
   Plan p;
   p.spec = &s;
   p.c = &m;
+  p.used = used;
   Runner r(s, m, docs, p);
   const std::vector<std::pair<const char*, void (Runner::*)()>> order = {
       {"resolve-types", &Runner::resolve_types},       {"resolve-enums", &Runner::resolve_enums},

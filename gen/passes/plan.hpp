@@ -97,6 +97,10 @@ struct PlannedEnum {
   const model::CEnum* c = nullptr;  // null when built from macros
   std::vector<long long> values;    // per variant
   std::string c_type;  // lower: its C-side Rust type (bindings::x, or u32 for macros)
+  // lower: the conversions the output uses (try_from_c: C to Rust; to_c:
+  // Rust to C); only those are generated (an unused one is dead code). A
+  // shared spec's enums get both: other specs' code uses them.
+  mutable bool from_c = false, to_c = false;
 };
 
 struct PlannedConst {
@@ -229,6 +233,10 @@ struct Plan {
   std::optional<PlannedModuleMacro> module_macro;
   // lower: spec types whose `&mut` callbacks make with from_raw.
   std::set<std::string> from_raw_types;
+  // The plans of the specs this one `uses` (shared types), and what of them
+  // the output names: `use` paths (`crate::irq::IrqReturn`), set by lower.
+  std::vector<const Plan*> used;
+  std::set<std::string> used_imports;
   std::vector<Diagnostic> warnings;
   // Text summary, for --dump-after and tests.
   std::string dump() const;
@@ -245,8 +253,10 @@ using DocSources = std::map<std::string, std::string>;
 
 // Runs every pass in order. Throws kgen::Error with all errors of the first
 // failing pass. `after` is called after each pass with its name.
+// `used`: the plans of the specs `s` uses (spec::Spec::uses), already run.
 Plan run_passes(const spec::Spec& s, const model::CModel& m, const DocSources& docs,
-                const std::function<void(const char*, const Plan&)>& after = {});
+                const std::function<void(const char*, const Plan&)>& after = {},
+                const std::vector<const Plan*>& used = {});
 
 // Names of macros whose values the plan needs (so the frontend can evaluate
 // them before the passes run).

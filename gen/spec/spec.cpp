@@ -998,6 +998,15 @@ class Loader {
       one_line(w.reexport, rl, "'reexport'");
       s.hand_written.push_back(w);
     }
+    std::vector<Location> ul;
+    s.uses = o.list("uses", false, &ul);
+    for (size_t i = 0; i < s.uses.size(); ++i) {
+      rel_path(s.uses[i], ul[i], "the used spec");
+      if (!text::ends_with(s.uses[i], ".yaml") || s.uses[i].find('/') != std::string::npos)
+        d_.error(ul[i], "'uses' names a spec file beside this one, like irq.yaml, not " + shown(s.uses[i]));
+      s.uses_locs.push_back(ul[i]);
+    }
+    s.shared = flag(o, "shared");
     std::vector<Location> el;
     s.extra_helpers = o.list("extra_helpers", false, &el);
     for (size_t i = 0; i < s.extra_helpers.size(); ++i) c_ident(s.extra_helpers[i], el[i], "the C function");

@@ -274,6 +274,14 @@ struct Spec {
   // rust_helper_* like those the generated methods need.
   std::vector<std::string> extra_helpers;
   Location extra_helpers_loc;
+  // Specs of shared types (`shared: true`, each in its own module, e.g.
+  // kernel::irq) whose types and enums this spec's callbacks and methods
+  // may name; file names beside this spec.
+  std::vector<std::string> uses;
+  std::vector<Location> uses_locs;
+  // This spec's types are used by other specs: each gets a pub(crate)
+  // `from_raw`, for their trampolines.
+  bool shared = false;
   std::vector<Type> types;
   std::vector<Enum> enums;
   std::vector<ConstGroup> constants;

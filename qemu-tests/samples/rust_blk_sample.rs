@@ -30,10 +30,11 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use kernel::{
     block::mq::{
         gen_disk::{GenDisk, GenDiskBuilder},
-        Operations, ReqOp, Request, SeqFile, TagSet, TimerReturn,
+        Operations, ReqOp, Request, TagSet, TimerReturn,
     },
     new_spinlock,
     prelude::*,
+    seq_file::SeqFile,
     sync::{Arc, SpinLock},
     types::ARef,
 };

@@ -26,7 +26,8 @@ use kernel::{
     error::code,
     ffi::{c_int, c_ulong},
     firmware::Firmware,
-    net::phy::{self, reg::Mmd, reg::C22, reg::C45, DeviceId, DeviceState, DuplexMode, IrqReturn},
+    irq::IrqReturn,
+    net::phy::{self, reg::Mmd, reg::C22, reg::C45, DeviceId, DeviceState, DuplexMode},
     prelude::*,
     uapi,
 };

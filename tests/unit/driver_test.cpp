@@ -360,3 +360,17 @@ TEST_CASE("kgen killed while bindgen runs leaves only its scratch, which the nex
   CHECK_THAT(msgs[0], Catch::Contains("removed 1 scratch directories"));
   CHECK(snapshot(d.path) == before);  // and every output as it was
 }
+
+TEST_CASE("a module line goes where rustfmt's reorder_modules keeps it", "[driver]") {
+  const std::string lib = "//! k\n\npub use ffi;\n\npub mod alloc;\npub mod ioctl;\n#[cfg(CONFIG_KUNIT)]\npub mod kunit;\n"
+                          "pub mod workqueue;\n\npub use bindings;\n";
+  CHECK(driver::insert_line(lib, "pub mod irq;") ==
+        "//! k\n\npub use ffi;\n\npub mod alloc;\npub mod ioctl;\npub mod irq;\n#[cfg(CONFIG_KUNIT)]\npub mod kunit;\n"
+        "pub mod workqueue;\n\npub use bindings;\n");
+  CHECK(driver::insert_line(lib, "pub mod zzz;").find("pub mod workqueue;\npub mod zzz;\n") != std::string::npos);
+  CHECK(driver::insert_line(lib, "#[cfg(CONFIG_X)]\\npub mod seq_file;").find(
+            "#[cfg(CONFIG_KUNIT)]\npub mod kunit;\n#[cfg(CONFIG_X)]\npub mod seq_file;\npub mod workqueue;") !=
+        std::string::npos);
+  // Already there: unchanged.
+  CHECK(driver::insert_line(lib, "pub mod ioctl;") == lib);
+}

@@ -305,3 +305,44 @@ TEST_CASE("an ops table with a 'file' renders into a submodule the module re-exp
   CHECK(ops.find("pub trait Ops") != std::string::npos);
   CHECK(ops.find("an [`Ops`] implementation") != std::string::npos);
 }
+
+TEST_CASE("a spec names the types and enums of a shared spec it uses", "[passes]") {
+  Fixture f(
+      "enum ret { RET_NONE, RET_DONE };\n"
+      "struct log { int n; };\n"
+      "struct s_ops { enum ret (*handle)(struct log *l); };\n");
+  auto shared = spec::load_string(
+      "kgen: 1\nname: sh\nshared: true\n"
+      "module: {rust_path: kernel::sh, kernel_file: rust/kernel/sh.rs, c_header: include/t.h, mode: add}\n"
+      "headers: [t.h]\nhelpers: sh\n"
+      "types:\n  - rust: Log\n    c: struct log\n"
+      "enums:\n  - rust: Ret\n    c: enum ret\n    variants: {RET_NONE: None, RET_DONE: Done}\n",
+      "sh.yaml");
+  auto user = spec::load_string(std::string(kSpecHead) + "uses: [sh.yaml]\n"
+                                    "ops:\n  - c: struct s_ops\n    trait: Ops\n    vtable: V\n    create: c\n"
+                                    "    guarantee: g\n    callbacks: {handle: {returns: enum Ret}}\n",
+                                "t.yaml");
+  REQUIRE(user.uses == std::vector<std::string>{"sh.yaml"});
+  auto sp = f.plan(shared);
+  // Shared: both conversions, and a from_raw for every type (others' trampolines make them).
+  REQUIRE(sp.enums.size() == 1);
+  CHECK(sp.enums[0].from_c);
+  CHECK(sp.enums[0].to_c);
+  auto files = emit::render_rust_files(sp, {"v", "header-specs/sh.yaml", "k"});
+  CHECK(files.at("rust/kernel/sh.rs").find("pub(crate) unsafe fn from_raw") != std::string::npos);
+  auto up = passes::run_passes(user, f.m, {}, {}, {&sp});
+  CHECK(up.used_imports == std::set<std::string>{"crate::sh::Log", "crate::sh::Ret"});
+  std::string d = up.dump();
+  INFO(d);
+  // The shared type's from_raw is the shared module's, not this one's.
+  CHECK(up.from_raw_types.empty());
+  CHECK(d.find("arg l object exclusive -> &mut Log") != std::string::npos);
+  auto mod = emit::render_rust_module(up, {"v", "header-specs/t.yaml", "k"});
+  CHECK(mod.find("use crate::sh::Log;") != std::string::npos);
+  CHECK(mod.find("T::handle(l).to_c()") != std::string::npos);
+  // Without the used plan, the enum is unknown.
+  auto e = f.errors(std::string("uses: [sh.yaml]\n") +
+                    "ops:\n  - c: struct s_ops\n    trait: Ops\n    vtable: V\n    create: c\n"
+                    "    guarantee: g\n    callbacks: {handle: {returns: enum Ret}}\n");
+  CHECK(e.find("'enum Ret' is not an enum of this spec or of a spec it uses") != std::string::npos);
+}

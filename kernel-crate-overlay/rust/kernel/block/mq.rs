@@ -49,6 +49,7 @@
 //!
 //! C header: [include/linux/blk-mq.h](srctree/include/linux/blk-mq.h).
 
+use crate::seq_file::SeqFile;
 use crate::{
     error::*,
     prelude::*,
@@ -109,43 +110,7 @@ impl ReqOp {
             _ => Err(code::EINVAL),
         }
     }
-
-    /// The C value of the variant.
-    pub(crate) const fn to_c(self) -> bindings::req_op {
-        match self {
-            Self::Read => bindings::req_op_REQ_OP_READ,
-            Self::Write => bindings::req_op_REQ_OP_WRITE,
-            Self::Flush => bindings::req_op_REQ_OP_FLUSH,
-            Self::Discard => bindings::req_op_REQ_OP_DISCARD,
-            Self::SecureErase => bindings::req_op_REQ_OP_SECURE_ERASE,
-            Self::WriteZeroes => bindings::req_op_REQ_OP_WRITE_ZEROES,
-            Self::DrvIn => bindings::req_op_REQ_OP_DRV_IN,
-            Self::DrvOut => bindings::req_op_REQ_OP_DRV_OUT,
-        }
-    }
 }
-
-// Every variant converts to its C value and back; checked when the crate builds.
-const _: () = {
-    let all = [
-        ReqOp::Read,
-        ReqOp::Write,
-        ReqOp::Flush,
-        ReqOp::Discard,
-        ReqOp::SecureErase,
-        ReqOp::WriteZeroes,
-        ReqOp::DrvIn,
-        ReqOp::DrvOut,
-    ];
-    let mut i = 0;
-    while i < all.len() {
-        match ReqOp::try_from_c(all[i].to_c()) {
-            Ok(back) => assert!(back as u32 == all[i] as u32),
-            Err(_) => panic!("a variant of `ReqOp` has no C value"),
-        }
-        i += 1;
-    }
-};
 
 /// How the timeout handler should proceed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,15 +124,6 @@ pub enum TimerReturn {
 }
 
 impl TimerReturn {
-    /// The variant of a C value; `EINVAL` for a value no variant names.
-    pub(crate) const fn try_from_c(value: bindings::blk_eh_timer_return) -> Result<Self> {
-        match value {
-            bindings::blk_eh_timer_return_BLK_EH_DONE => Ok(Self::Done),
-            bindings::blk_eh_timer_return_BLK_EH_RESET_TIMER => Ok(Self::ResetTimer),
-            _ => Err(code::EINVAL),
-        }
-    }
-
     /// The C value of the variant.
     pub(crate) const fn to_c(self) -> bindings::blk_eh_timer_return {
         match self {
@@ -176,19 +132,6 @@ impl TimerReturn {
         }
     }
 }
-
-// Every variant converts to its C value and back; checked when the crate builds.
-const _: () = {
-    let all = [TimerReturn::Done, TimerReturn::ResetTimer];
-    let mut i = 0;
-    while i < all.len() {
-        match TimerReturn::try_from_c(all[i].to_c()) {
-            Ok(back) => assert!(back as u32 == all[i] as u32),
-            Err(_) => panic!("a variant of `TimerReturn` has no C value"),
-        }
-        i += 1;
-    }
-};
 
 /// A blk-mq request (`struct request`): an I/O the block layer hands to the driver of a
 /// [`TagSet<T>`], reference counted with [`ARef`] while the driver owns it.
@@ -258,41 +201,6 @@ impl<T: Operations> Request<T> {
         // SAFETY: `blk_rq_is_passthrough` gets a valid `request` (the type invariant) and needs no
         // exclusive access.
         unsafe { bindings::blk_rq_is_passthrough(ptr) }
-    }
-}
-
-/// A `struct seq_file` being printed to, lent to `show_rq`.
-///
-/// # Invariants
-///
-/// `self.0` is a valid `struct seq_file`.
-#[repr(transparent)]
-#[doc(alias = "seq_file")]
-pub struct SeqFile(Opaque<bindings::seq_file>);
-
-impl SeqFile {
-    /// Creates a reference to a [`SeqFile`] from a raw `seq_file` pointer.
-    ///
-    /// # Safety
-    ///
-    /// For the duration of `'a`, `ptr` must point at a valid `seq_file`, and the caller must be
-    /// in a context where every method of this type may be called.
-    unsafe fn from_raw<'a>(ptr: *mut bindings::seq_file) -> &'a mut Self {
-        // CAST: `Self` is a `repr(transparent)` wrapper around `bindings::seq_file`.
-        let ptr = ptr.cast::<Self>();
-        // SAFETY: By the function requirements the pointer is valid and we have unique access
-        // for the duration of `'a`.
-        unsafe { &mut *ptr }
-    }
-
-    /// Appends `data` to the file's buffer. What does not fit is dropped, and the C side then
-    /// calls `show_rq` again with a bigger buffer.
-    #[doc(alias = "seq_write")]
-    pub fn write_str(&mut self, data: &str) {
-        let ptr = self.0.get();
-        // SAFETY: `seq_write` gets a valid `seq_file` (the type invariant), and `&mut self` makes
-        // the call exclusive; `data` is valid for reads of `data.len()` bytes.
-        unsafe { bindings::seq_write(ptr, data.as_ptr().cast(), data.len()) };
     }
 }
 

@@ -8,6 +8,7 @@
 //!
 //! C header: [include/linux/phy.h](srctree/include/linux/phy.h).
 
+use crate::irq::IrqReturn;
 use crate::{error::*, prelude::*, types::Opaque};
 use core::{marker::PhantomData, ptr::addr_of_mut};
 
@@ -161,95 +162,7 @@ impl Interface {
             _ => Err(code::EINVAL),
         }
     }
-
-    /// The C value of the variant.
-    pub(crate) const fn to_c(self) -> bindings::phy_interface_t {
-        match self {
-            Self::Na => bindings::phy_interface_t_PHY_INTERFACE_MODE_NA,
-            Self::Internal => bindings::phy_interface_t_PHY_INTERFACE_MODE_INTERNAL,
-            Self::Mii => bindings::phy_interface_t_PHY_INTERFACE_MODE_MII,
-            Self::Gmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_GMII,
-            Self::Sgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SGMII,
-            Self::Tbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_TBI,
-            Self::Revmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVMII,
-            Self::Rmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RMII,
-            Self::Revrmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_REVRMII,
-            Self::Rgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII,
-            Self::RgmiiId => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_ID,
-            Self::RgmiiRxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_RXID,
-            Self::RgmiiTxid => bindings::phy_interface_t_PHY_INTERFACE_MODE_RGMII_TXID,
-            Self::Rtbi => bindings::phy_interface_t_PHY_INTERFACE_MODE_RTBI,
-            Self::Smii => bindings::phy_interface_t_PHY_INTERFACE_MODE_SMII,
-            Self::Xgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XGMII,
-            Self::Xlgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_XLGMII,
-            Self::Moca => bindings::phy_interface_t_PHY_INTERFACE_MODE_MOCA,
-            Self::Psgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_PSGMII,
-            Self::Qsgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QSGMII,
-            Self::Trgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_TRGMII,
-            Self::Mode100basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_100BASEX,
-            Self::Mode1000basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEX,
-            Self::Mode2500basex => bindings::phy_interface_t_PHY_INTERFACE_MODE_2500BASEX,
-            Self::Mode5gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_5GBASER,
-            Self::Rxaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_RXAUI,
-            Self::Xaui => bindings::phy_interface_t_PHY_INTERFACE_MODE_XAUI,
-            Self::Mode10gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GBASER,
-            Self::Mode25gbaser => bindings::phy_interface_t_PHY_INTERFACE_MODE_25GBASER,
-            Self::Usxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_USXGMII,
-            Self::Mode10gkr => bindings::phy_interface_t_PHY_INTERFACE_MODE_10GKR,
-            Self::Qusgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_QUSGMII,
-            Self::Mode1000basekx => bindings::phy_interface_t_PHY_INTERFACE_MODE_1000BASEKX,
-            Self::Mode10gQxgmii => bindings::phy_interface_t_PHY_INTERFACE_MODE_10G_QXGMII,
-        }
-    }
 }
-
-// Every variant converts to its C value and back; checked when the crate builds.
-const _: () = {
-    let all = [
-        Interface::Na,
-        Interface::Internal,
-        Interface::Mii,
-        Interface::Gmii,
-        Interface::Sgmii,
-        Interface::Tbi,
-        Interface::Revmii,
-        Interface::Rmii,
-        Interface::Revrmii,
-        Interface::Rgmii,
-        Interface::RgmiiId,
-        Interface::RgmiiRxid,
-        Interface::RgmiiTxid,
-        Interface::Rtbi,
-        Interface::Smii,
-        Interface::Xgmii,
-        Interface::Xlgmii,
-        Interface::Moca,
-        Interface::Psgmii,
-        Interface::Qsgmii,
-        Interface::Trgmii,
-        Interface::Mode100basex,
-        Interface::Mode1000basex,
-        Interface::Mode2500basex,
-        Interface::Mode5gbaser,
-        Interface::Rxaui,
-        Interface::Xaui,
-        Interface::Mode10gbaser,
-        Interface::Mode25gbaser,
-        Interface::Usxgmii,
-        Interface::Mode10gkr,
-        Interface::Qusgmii,
-        Interface::Mode1000basekx,
-        Interface::Mode10gQxgmii,
-    ];
-    let mut i = 0;
-    while i < all.len() {
-        match Interface::try_from_c(all[i].to_c()) {
-            Ok(back) => assert!(back as u32 == all[i] as u32),
-            Err(_) => panic!("a variant of `Interface` has no C value"),
-        }
-        i += 1;
-    }
-};
 
 /// PHY state machine states (`enum phy_state`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -305,43 +218,7 @@ impl DeviceState {
             _ => Err(code::EINVAL),
         }
     }
-
-    /// The C value of the variant.
-    pub(crate) const fn to_c(self) -> bindings::phy_state {
-        match self {
-            Self::Down => bindings::phy_state_PHY_DOWN,
-            Self::Ready => bindings::phy_state_PHY_READY,
-            Self::Halted => bindings::phy_state_PHY_HALTED,
-            Self::Error => bindings::phy_state_PHY_ERROR,
-            Self::Up => bindings::phy_state_PHY_UP,
-            Self::Running => bindings::phy_state_PHY_RUNNING,
-            Self::NoLink => bindings::phy_state_PHY_NOLINK,
-            Self::CableTest => bindings::phy_state_PHY_CABLETEST,
-        }
-    }
 }
-
-// Every variant converts to its C value and back; checked when the crate builds.
-const _: () = {
-    let all = [
-        DeviceState::Down,
-        DeviceState::Ready,
-        DeviceState::Halted,
-        DeviceState::Error,
-        DeviceState::Up,
-        DeviceState::Running,
-        DeviceState::NoLink,
-        DeviceState::CableTest,
-    ];
-    let mut i = 0;
-    while i < all.len() {
-        match DeviceState::try_from_c(all[i].to_c()) {
-            Ok(back) => assert!(back as u32 == all[i] as u32),
-            Err(_) => panic!("a variant of `DeviceState` has no C value"),
-        }
-        i += 1;
-    }
-};
 
 /// A mode of Ethernet communication (the `DUPLEX_*` values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,54 +263,6 @@ const _: () = {
         match DuplexMode::try_from_c(all[i].to_c()) {
             Ok(back) => assert!(back as u32 == all[i] as u32),
             Err(_) => panic!("a variant of `DuplexMode` has no C value"),
-        }
-        i += 1;
-    }
-};
-
-/// What an interrupt handler did (`irqreturn_t`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IrqReturn {
-    /// Interrupt was not from this device or was not handled.
-    #[doc(alias = "IRQ_NONE")]
-    None,
-    /// Interrupt was handled by this device.
-    #[doc(alias = "IRQ_HANDLED")]
-    Handled,
-    /// Handler requests to wake the handler thread.
-    #[doc(alias = "IRQ_WAKE_THREAD")]
-    WakeThread,
-}
-
-impl IrqReturn {
-    /// The variant of a C value; `EINVAL` for a value no variant names.
-    pub(crate) const fn try_from_c(value: bindings::irqreturn) -> Result<Self> {
-        match value {
-            bindings::irqreturn_IRQ_NONE => Ok(Self::None),
-            bindings::irqreturn_IRQ_HANDLED => Ok(Self::Handled),
-            bindings::irqreturn_IRQ_WAKE_THREAD => Ok(Self::WakeThread),
-            _ => Err(code::EINVAL),
-        }
-    }
-
-    /// The C value of the variant.
-    pub(crate) const fn to_c(self) -> bindings::irqreturn {
-        match self {
-            Self::None => bindings::irqreturn_IRQ_NONE,
-            Self::Handled => bindings::irqreturn_IRQ_HANDLED,
-            Self::WakeThread => bindings::irqreturn_IRQ_WAKE_THREAD,
-        }
-    }
-}
-
-// Every variant converts to its C value and back; checked when the crate builds.
-const _: () = {
-    let all = [IrqReturn::None, IrqReturn::Handled, IrqReturn::WakeThread];
-    let mut i = 0;
-    while i < all.len() {
-        match IrqReturn::try_from_c(all[i].to_c()) {
-            Ok(back) => assert!(back as u32 == all[i] as u32),
-            Err(_) => panic!("a variant of `IrqReturn` has no C value"),
         }
         i += 1;
     }

@@ -29,28 +29,7 @@ impl State {
             _ => Err(code::EINVAL),
         }
     }
-
-    /// The C value of the variant.
-    pub(crate) const fn to_c(self) -> bindings::widget_state {
-        match self {
-            Self::Idle => bindings::widget_state_WIDGET_IDLE,
-            Self::Busy => bindings::widget_state_WIDGET_BUSY,
-        }
-    }
 }
-
-// Every variant converts to its C value and back; checked when the crate builds.
-const _: () = {
-    let all = [State::Idle, State::Busy];
-    let mut i = 0;
-    while i < all.len() {
-        match State::try_from_c(all[i].to_c()) {
-            Ok(back) => assert!(back as u32 == all[i] as u32),
-            Err(_) => panic!("a variant of `State` has no C value"),
-        }
-        i += 1;
-    }
-};
 
 /// Values of the C macros `WIDGET_MODE_ON` and the like.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,38 +41,6 @@ pub enum Mode {
     #[doc(alias = "WIDGET_MODE_OFF")]
     Off,
 }
-
-impl Mode {
-    /// The variant of a C value; `EINVAL` for a value no variant names.
-    pub(crate) const fn try_from_c(value: u32) -> Result<Self> {
-        match value {
-            bindings::WIDGET_MODE_ON => Ok(Self::On),
-            bindings::WIDGET_MODE_OFF => Ok(Self::Off),
-            _ => Err(code::EINVAL),
-        }
-    }
-
-    /// The C value of the variant.
-    pub(crate) const fn to_c(self) -> u32 {
-        match self {
-            Self::On => bindings::WIDGET_MODE_ON,
-            Self::Off => bindings::WIDGET_MODE_OFF,
-        }
-    }
-}
-
-// Every variant converts to its C value and back; checked when the crate builds.
-const _: () = {
-    let all = [Mode::On, Mode::Off];
-    let mut i = 0;
-    while i < all.len() {
-        match Mode::try_from_c(all[i].to_c()) {
-            Ok(back) => assert!(back as u32 == all[i] as u32),
-            Err(_) => panic!("a variant of `Mode` has no C value"),
-        }
-        i += 1;
-    }
-};
 
 /// A C `struct widget`.
 ///
