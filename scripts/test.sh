@@ -23,7 +23,7 @@
 #   api-compat    the generated modules' public API is upstream 6.12's, but for
 #                 the differences listed in docs/api-differences.md
 #                 (tests/api-compat/check.sh; needs the tree kernel-build built)
-#   metrics       issue 9's figures on out/ and the specs are at or below
+#   metrics       issue 9's figures on the overlay and the specs are at or below
 #                 tests/metrics/limits (tests/metrics/check.sh)
 #   qemu          qemu-tests/run.sh: boot the debug kernel with the generated
 #                 modules and the sample drivers, count its results
