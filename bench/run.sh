@@ -105,9 +105,10 @@ done
 noop_args=("${specs[@]}" --kernel "$tree" --out "$work/out" --overlay "$work/overlay" --no-lock
     --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt")
 build/kgen generate "${noop_args[@]}" >/dev/null
-# children_cpu_ms: user+sys CPU of this shell's finished children, in ms (bash `times`).
-children_cpu_ms() { times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }'; }
-cpu0=$(children_cpu_ms)
+# cpu_ms FILE: user+sys CPU of this shell's finished children, in ms, from
+# the output of bash's `times` saved in FILE (`times` must run in this shell,
+# not in a $(...) subshell, whose children are not these).
+cpu_ms() { awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60000 + a[2] * 1000 } printf "%d", t }' "$1"; }
 for ((r = 1; r <= runs * 3; r++)); do
     start=$(date +%s%N)
     build/kgen generate "${noop_args[@]}" >"$work/noop.out"
@@ -115,7 +116,11 @@ for ((r = 1; r <= runs * 3; r++)); do
     grep -q 'not parsed' "$work/noop.out" || die "the no-op run parsed again: $(cat "$work/noop.out")"
     echo "noop $(((end - start) / 1000)) 0" >>"$work/samples"
 done
-noop_cpu=$(( ($(children_cpu_ms) - cpu0) / (runs * 3) ))
+# CPU of the no-op alone: a loop of nothing but kgen, between two `times`.
+times >"$work/times0"
+for ((r = 1; r <= runs * 10; r++)); do build/kgen generate "${noop_args[@]}" >/dev/null; done
+times >"$work/times1"
+noop_cpu=$((($(cpu_ms "$work/times1") - $(cpu_ms "$work/times0")) / (runs * 10)))
 # Where a no-op's time goes: starting the process (`kgen passes` starts, prints
 # a list and exits), against the whole no-op (start + stat/hash of inputs and
 # outputs + replaying the report).

@@ -502,8 +502,11 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
   }
 
   // 8. FFI layer through bindgen, and the check that it has every used item.
+  //    A shared spec has no bindgen run of its own: the items its module
+  //    uses are allowlisted and checked in the run of each spec that uses it
+  //    (one run per using spec, not one more per shared spec).
   std::map<std::string, std::string> out_files;
-  if (!o.bindgen.empty()) {
+  if (!o.bindgen.empty() && !s.shared) {
     Timer t{"bindgen"};
     emit::BindgenRun run;
     run.program = o.bindgen;
@@ -514,6 +517,12 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
     run.used = emit::bindings_used(all_rust);
     run.tmp_base = o.out_dir;  // visible to a bindgen that runs in a chroot (scripts/tools/bindgen)
     for (const auto* h : plan.helpers) run.helpers.insert(h->name);
+    for (const auto& up : used_plans) {
+      run.input_header_text += emit::c_helper_prototypes(up);
+      for (const auto& [path, text] : emit::render_rust_files(up, ctx))
+        for (const auto& n : emit::bindings_used(text)) run.used.insert(n);
+      for (const auto* h : up.helpers) run.helpers.insert(h->name);
+    }
     out_files["bindings/bindings_generated.rs"] = banner + emit::run_bindgen(run, cm);
   }
 

@@ -11304,6 +11304,9 @@ impl Default for seq_file {
     }
 }
 extern "C" {
+    pub fn seq_write(seq: *mut seq_file, data: *const ffi::c_void, len: usize) -> ffi::c_int;
+}
+extern "C" {
     #[link_name = "rust_helper_blk_mq_rq_to_pdu"]
     pub fn blk_mq_rq_to_pdu(rq: *mut request) -> *mut ffi::c_void;
 }
