@@ -485,6 +485,16 @@ class Lowerer {
   static std::string param_name(const model::CParam& p, size_t i) {
     return rust_ident(p.name.empty() ? "arg" + std::to_string(i) : p.name);
   }
+
+  // A C parameter the trait does not get: named in the trampoline when the
+  // code reads it (`read`), `_`-prefixed otherwise.
+  static LoweredArg unused_arg(const model::CParam& p, size_t i, bool read) {
+    LoweredArg a;
+    a.kind = LoweredArg::Kind::Unused;
+    a.name = param_name(p, i);
+    a.c_decl = (read ? a.name : "_" + a.name) + ": " + ffi_type(p.type);
+    return a;
+  }
   static std::string squeeze(const std::string& c_type) {
     std::string out;
     for (char ch : c_type)
@@ -532,33 +542,21 @@ class Lowerer {
                         " is not defined in the parsed headers");
       return std::nullopt;
     }
-    std::vector<std::string> rust;
-    const model::CField* f = nullptr;
-    for (size_t k = 1; k < parts.size(); ++k) {
-      if (!r) {
-        d_.error(loc, "callback " + cb.field->name + ": '" + from + "': '" + parts[k] +
-                          "' would go through a second pointer or a non-struct");
-        return std::nullopt;
-      }
-      std::string step;
-      f = r->member(parts[k], step);
-      if (!f) {
-        std::vector<std::string> names;
-        for (const auto& x : r->fields)
-          if (!x.anonymous) names.push_back(x.name);
-        d_.error(loc, "callback " + cb.field->name + ": struct " + r->tag + " has no field '" + parts[k] + "'",
-                 "its fields are: " + text::join(names, ", "));
-        return std::nullopt;
-      }
-      std::vector<std::string> idents;  // bindgen's names: `type` is `type_`
-      for (const auto& part : text::split(step, '.')) idents.push_back(emit::rust_ident(part));
-      rust.push_back(text::join(idents, "."));
-      r = f->anonymous ? f->anonymous.get() : f->type.kind == CType::Kind::Record ? p_.c->record(f->type.tag) : nullptr;
+    FieldPath fp = resolve_field_path(*p_.c, *r, {parts.begin() + 1, parts.end()});
+    if (!fp.field && !fp.missing_in) {
+      d_.error(loc, "callback " + cb.field->name + ": '" + from + "': '" + fp.missing +
+                        "' would go through a second pointer or a non-struct");
+      return std::nullopt;
+    }
+    if (!fp.field) {
+      d_.error(loc, "callback " + cb.field->name + ": struct " + fp.missing_in->tag + " has no field '" + fp.missing + "'",
+               fields_hint(*fp.missing_in));
+      return std::nullopt;
     }
     s.deref = s.expr;
     s.deref_tag = p.type.pointee->tag;
-    s.expr = "(*" + s.expr + ")." + text::join(rust, ".");
-    s.type = f->type;
+    s.expr = "(*" + s.expr + ")." + fp.rust;
+    s.type = fp.field->type;
     return s;
   }
 
@@ -642,11 +640,7 @@ class Lowerer {
         low.args.push_back(arg(o, cb, named, i, sc.params[it->second].rust_type, in_result));
         continue;
       }
-      LoweredArg a;
-      a.kind = LoweredArg::Kind::Unused;
-      a.name = param_name(ps[i], i);
-      a.c_decl = (used.count(i) || mentions(sc.prelude, a.name) ? a.name : "_" + a.name) + ": " + ffi_type(ps[i].type);
-      low.args.push_back(a);
+      low.args.push_back(unused_arg(ps[i], i, used.count(i) || mentions(sc.prelude, param_name(ps[i], i))));
     }
     for (size_t k = 0; k < sc.params.size(); ++k) {
       const auto& tp = sc.params[k];
@@ -716,13 +710,7 @@ class Lowerer {
         if (!s->deref.empty())
           derefs.push_back("`" + s->deref + "` points at a valid `struct " + s->deref_tag + "` for the call");
       }
-    for (size_t i = 0; i < ps.size(); ++i) {
-      LoweredArg a;
-      a.kind = LoweredArg::Kind::Unused;
-      a.name = param_name(ps[i], i);
-      a.c_decl = (used.count(i) ? a.name : "_" + a.name) + ": " + ffi_type(ps[i].type);
-      low.args.push_back(a);
-    }
+    for (size_t i = 0; i < ps.size(); ++i) low.args.push_back(unused_arg(ps[i], i, used.count(i) > 0));
     std::string reason = sentence(sc.why);
     low.internal_call = sc.call + "(" + text::join(exprs, ", ") + ")";
     low.internal_safety = derefs.empty() ? reason : text::join(derefs, "; ") + " (the contract of `" + o.record->tag +
@@ -889,6 +877,30 @@ class Lowerer {
 };
 
 }  // namespace
+
+FieldPath resolve_field_path(const model::CModel& m, const model::CRecord& r, const std::vector<std::string>& parts) {
+  const model::CRecord* cur = &r;
+  const model::CField* f = nullptr;
+  std::vector<std::string> rust;
+  for (const auto& part : parts) {
+    if (!cur) return {nullptr, "", part, nullptr};
+    std::string step;
+    f = cur->member(part, step);
+    if (!f) return {nullptr, "", part, cur};
+    std::vector<std::string> idents;  // bindgen's names: `type` is `type_`
+    for (const auto& s : text::split(step, '.')) idents.push_back(rust_ident(s));
+    rust.push_back(text::join(idents, "."));
+    cur = f->anonymous ? f->anonymous.get() : f->type.kind == CType::Kind::Record ? m.record(f->type.tag) : nullptr;
+  }
+  return {f, text::join(rust, "."), "", nullptr};
+}
+
+std::string fields_hint(const model::CRecord& r) {
+  std::vector<std::string> names;
+  for (const auto& x : r.fields)
+    if (!x.anonymous) names.push_back(x.name);
+  return "its fields are: " + text::join(names, ", ");
+}
 
 void lower(Plan& p, Diagnostics& d) { Lowerer(p, d).run(); }
 

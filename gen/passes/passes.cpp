@@ -191,31 +191,14 @@ class Runner {
   // access path.
   const model::CField* field_path(const model::CRecord& r, const std::string& path, const Location& loc,
                                   std::string* rust_path = nullptr) {
-    const model::CRecord* cur = &r;
-    const model::CField* f = nullptr;
-    std::vector<std::string> rust;
-    for (const auto& part : text::split(path, '.')) {
-      if (!cur) {
-        d_.error(loc, "'" + path + "': '" + part + "' is not inside a struct");
-        return nullptr;
-      }
-      std::string step;
-      f = cur->member(part, step);
-      if (!f) {
-        std::vector<std::string> names;
-        for (const auto& x : cur->fields)
-          if (!x.anonymous) names.push_back(x.name);
-        d_.error(loc, "struct " + cur->tag + " has no field '" + part + "'",
-                 "its fields are: " + text::join(names, ", "));
-        return nullptr;
-      }
-      std::vector<std::string> idents;  // bindgen's names: `type` is `type_`
-      for (const auto& part : text::split(step, '.')) idents.push_back(emit::rust_ident(part));
-      rust.push_back(text::join(idents, "."));
-      cur = f->anonymous ? f->anonymous.get() : f->type.kind == CType::Kind::Record ? m_.record(f->type.tag) : nullptr;
-    }
-    if (rust_path) *rust_path = text::join(rust, ".");
-    return f;
+    FieldPath fp = resolve_field_path(m_, r, text::split(path, '.'));
+    if (!fp.field && !fp.missing_in)
+      d_.error(loc, "'" + path + "': '" + fp.missing + "' is not inside a struct");
+    else if (!fp.field)
+      d_.error(loc, "struct " + fp.missing_in->tag + " has no field '" + fp.missing + "'", fields_hint(*fp.missing_in));
+    else if (rust_path)
+      *rust_path = fp.rust;
+    return fp.field;
   }
 
   void resolve_enums() {
