@@ -1,7 +1,7 @@
 #!/bin/bash
 # qemu-tests/run.sh: the QEMU runtime proof of kgen's generated modules
 # (kernel::net::phy and kernel::block::mq, with upstream's ax88796b_rust,
-# qt2025 and rnull on top). One command, as root, from a fresh Debian 12
+# qt2025 and rnull on top; kernel::pci with QEMU's edu and pci-testdev). One command, as root, from a fresh Debian 12
 # machine:
 #
 #     bash qemu-tests/run.sh
@@ -19,7 +19,7 @@
 #                  (incremental: a changed overlay rebuilds only the Rust
 #                  kernel crate, what depends on it, and the link)
 #   samples        qemu-tests/samples/ (rust_phy_sample.ko, kgen_mdio_emul.ko,
-#                  rust_blk_sample.ko)
+#                  rust_blk_sample.ko, rust_pci_sample.ko)
 #                  built out of tree in $WORK/samples (sources copied with
 #                  their timestamps, so unchanged sources rebuild nothing)
 #   initramfs      busybox (static, from the root) + qemu-tests/initramfs/init +
@@ -243,6 +243,32 @@ verdict() {
     coverage_blk="block: $(count "$bcb_ran")/$(count "$blk_callbacks") callbacks, $(count "$bfn_ran")/$(count "$blk_methods") functions executed"
     log "coverage: block callbacks not executed: ${bcb_missing:-none}; internal (no marker): ${blk_internal:-none}"
     log "coverage: block functions not executed: ${bfn_missing:-none}"
+    # PCI: the trampolines of pci.rs that call a driver method, and the pub
+    # fns of the `impl Device` blocks (pci.rs, pci/io.rs) and of `Bar` (the
+    # accessors that io.rs's `accessors!(TYPE, C_READ, C_WRITE, NAMES...)`
+    # lines make, and the fns of its `impl<...> Bar<SIZE>` block).
+    local pci_rs=$bdir/../pci.rs pci_io=$bdir/../pci/io.rs
+    pci_callbacks=$(grep -oE 'Adapter::<T>::[a-z0-9_]+_callback' "$pci_rs" |
+        sed -E 's/.*::([a-z0-9_]+)_callback/\1/' | sort -u)
+    [[ -n $pci_callbacks ]] || die "no pci trampolines found in $pci_rs"
+    pci_methods=$( {
+        awk '
+            /^impl(<[^>]*>)? (Device|Bar)(<[^>]*>)? \{/ {
+                type = $0; sub(/^impl(<[^>]*>)? /, "", type); sub(/[< ].*/, "", type); next }
+            type != "" && /^\}/ { type = "" }
+            type != "" && match($0, /^    pub (const )?fn [a-z0-9_]+/) {
+                s = substr($0, RSTART, RLENGTH); sub(/.* /, "", s); print type "::" s }' \
+            "$pci_rs" "$pci_io"
+        tr -d ' \n' <"$pci_io" | grep -oE 'accessors!\(u[0-9]+,[a-z0-9_]+,[a-z0-9_]+(,[a-z0-9_]+){4}\)' |
+            sed -E 's/.*\(u[0-9]+,[a-z0-9_]+,[a-z0-9_]+,//; s/\)//' | tr ',' '\n' | sed 's/^/Bar::/'
+    } | sort -u)
+    pcb_ran=$(comm -12 <(echo "$pci_callbacks") <(echo "$ran_callbacks"))
+    pfn_ran=$(comm -12 <(echo "$pci_methods") <(echo "$ran_methods"))
+    pcb_missing=$(comm -23 <(echo "$pci_callbacks") <(echo "$ran_callbacks") | tr '\n' ' ')
+    pfn_missing=$(comm -23 <(echo "$pci_methods") <(echo "$ran_methods") | tr '\n' ' ')
+    coverage_pci="pci: $(count "$pcb_ran")/$(count "$pci_callbacks") callbacks, $(count "$pfn_ran")/$(count "$pci_methods") functions executed"
+    log "coverage: pci callbacks not executed: ${pcb_missing:-none} (no QEMU device of this boot has SR-IOV)"
+    log "coverage: pci functions not executed: ${pfn_missing:-none}"
     log "KUnit doctests (counted below): $kunit_line;" \
         "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_net_phy' "$clean" || true) of them from net/phy," \
         "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_block_mq' "$clean" || true) from block/mq"
@@ -256,6 +282,7 @@ verdict() {
     fi
     echo "$coverage"
     echo "$coverage_blk"
+    echo "$coverage_pci"
     echo "$passed passed, $failed failed"
     ((failed == 0 && ${#problems[@]} == 0))
 }
@@ -323,6 +350,7 @@ main() {
         "$tree/drivers/net/phy/qt2025.ko"
         "$WORK/samples/rust_blk_sample.ko"
         "$tree/drivers/block/rnull_mod.ko"
+        "$WORK/samples/rust_pci_sample.ko"
     )
     firmware=$WORK/sample-phy.bin
     printf 'KGEN-SAMPLE-FW!\n' >"$firmware.new" # 16 bytes: FW_SIZE in kgen_mdio_emul.c
@@ -360,6 +388,7 @@ main() {
     boot() {
         in_root timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
             -accel tcg -smp 2 -m 1G -nographic -no-reboot \
+            -device edu -device pci-testdev \
             -kernel "$tree/arch/x86/boot/bzImage" -initrd "$initrd" \
             -append "console=ttyS0 panic=-1 loglevel=7 ${KGEN_QEMU_APPEND:-}" \
             </dev/null >"$serial" 2>&1

@@ -140,6 +140,8 @@ class View {
       std::string n = e.c->tag.empty() ? e.c->typedef_name : e.c->tag;
       return "bindings::" + (n.empty() ? cname : n + "_" + cname);
     }
+    for (size_t i = 0; i < e.spec->variants.size() && i < e.c_exprs.size(); ++i)
+      if (e.spec->variants[i].first == cname && !e.c_exprs[i].empty()) return e.c_exprs[i];
     return "bindings::" + cname;
   }
 
@@ -426,7 +428,10 @@ class View {
                              4));
     d.set("last", last);
     d.set("cfg", opt_str(cb.field->cfg));
-    d.set("always", sc.required || sc.internal);
+    // The callback that drops the driver data runs for every binding: its
+    // default does nothing else.
+    d.set("always", sc.required || sc.internal || sc.drops_data);
+    d.set("noop_default", sc.drops_data);
     d.set("required", sc.required);
     CodeWriter w(8);
     if (sc.internal && !cb.low.internal_call.empty()) {
@@ -464,6 +469,19 @@ class View {
     d.set("trait_params", text::join(trait_params, ", "));
     passes::CallbackSite site = low.site;
     site.prelude = [&](CodeWriter& w) {
+      auto derived = [&](bool early) {
+        for (const auto& a : low.derived) {
+          if (a.early != early) continue;
+          if (!a.make.empty()) {
+            w.comment(a.safety, "SAFETY");
+            w.line("let " + a.name + " = unsafe { " + a.make + " };");
+          }
+          if (a.conv.lossy()) passes::convert_into(w, a.name, a.conv);
+        }
+      };
+      derived(true);
+      for (const auto& a : low.args)
+        if (!a.raw_alias.empty()) w.line("let " + a.raw_alias + " = " + a.name + ";");
       for (const auto& a : low.args) {
         using K = passes::LoweredArg::Kind;
         if (a.kind == K::Object || a.kind == K::Ref || a.kind == K::Guard) {
@@ -478,19 +496,18 @@ class View {
         }
         if (a.kind == K::Value && a.conv.lossy()) passes::convert_into(w, a.name, a.conv);
       }
-      for (const auto& a : low.derived) {
-        if (!a.make.empty()) {
-          w.comment(a.safety, "SAFETY");
-          w.line("let " + a.name + " = unsafe { " + a.make + " };");
-        }
-        if (a.conv.lossy()) passes::convert_into(w, a.name, a.conv);
-      }
+      derived(false);
       if (!low.prelude.empty()) w.code(low.prelude);
     };
     low.convention->callback_body(w, cb.returns, site);
     d.set("trait_ret", low.trait_ret);
     d.set("body", w.str());
     auto kd = model::parse_kerneldoc(cb.field->doc);
+    // A member without its own kernel-doc may have an `@member:` line in
+    // the struct's (`struct pci_driver`'s).
+    if (!kd.has_text())
+      for (const auto& [n, text] : model::parse_kerneldoc(o.record->doc).args)
+        if (n == cb.field->name) kd = model::parse_kerneldoc("/**\n * @" + n + ": " + text + "\n */");
     model::DocContext ctx = cb.low.doc;
     if (!cb.low.previous_name.empty()) {
       ctx.previous = &cb.low.previous_doc;
@@ -534,6 +551,25 @@ class View {
     for (size_t i = 0; i < in_trait.size(); ++i) methods << callback(o, *in_trait[i], i + 1 == in_trait.size());
     d.set("trait_methods", methods);
     d.set("static_table", so.table == "static");
+    if (o.driver_data && o.driver_data->get) {
+      mu::data x;
+      x.set("get", o.driver_data->get->name);
+      x.set("ffi", o.driver_data->ffi);
+      x.set("box", so.driver_data->box);
+      x.set("safety_doc", docs({"`dev` points at a valid device that `T` is bound to: " + o.driver_data->safety + "."}, 4));
+      d.set("driver_data", x);
+    } else {
+      d.set("driver_data", false);
+    }
+    mu::data types{mu::data::type::list};
+    for (const auto& t : so.types) {
+      mu::data x;
+      x.set("rust", t.rust);
+      x.set("bounds", opt_str(t.bounds));
+      x.set("doc", docs({t.doc.empty() ? "The type of the `" + t.rust + "`." : t.doc}, 4));
+      types << x;
+    }
+    d.set("assoc_types", types);
     d.set("supertraits", opt_str(so.supertraits));
     d.set("guarantee_link", so.table == "static" ? so.vtable + "::build" : so.create);
     for (const auto& cb : o.callbacks) {
@@ -555,15 +591,20 @@ class View {
       std::string expr;
       for (const auto& [k, v] : so.init)
         if (k == f->name) expr = v;
+      // One list of lines per member (comment, then the member): a false
+      // section would leave a blank line behind.
+      std::vector<std::string> lines;
       if (expr == "zeroed") {
         expr = "unsafe { core::mem::zeroed() }";
-        x.set("safety", docs({"SAFETY: All-zero bytes are a valid `" + f->type.spelling +
-                                  "`: it is plain C data that the C side fills in at registration."},
-                                 8));
-      }
-      else if (expr == "null")
+        for (const auto& l : doc_lines({"SAFETY: All-zero bytes are a valid `" + f->type.spelling +
+                                        "`: it is plain C data that the C side fills in at registration."},
+                                       kDocWidth - 8))
+          lines.push_back("//" + l);
+      } else if (expr == "null") {
         expr = f->type.pointee && f->type.pointee->is_const ? "core::ptr::null()" : "core::ptr::null_mut()";
-      x.set("expr", expr);
+      }
+      lines.push_back((f->cfg.empty() ? "" : "#[cfg(" + f->cfg + ")] ") + f->name + ": " + expr + ",");
+      x.set("lines", str_list(lines));
       init << x;
     }
     d.set("wired", w);
@@ -602,6 +643,18 @@ class View {
     d.set("unregister_args", r.unregister_args);
     d.set("unregister_cast", r.unregister_cast.empty() ? mu::data(false)
                                                        : str_list(doc_lines({"CAST: " + r.unregister_cast}, 85)));
+    d.set("single", r.single);
+    d.set("trait", r.trait);
+    d.set("create", r.create);
+    d.set("box", r.box);
+    mu::data set{mu::data::type::list};
+    for (const auto& [f, e] : r.set) {
+      mu::data x;
+      x.set("field", f);
+      x.set("expr", e);
+      set << x;
+    }
+    d.set("set", set);
     return d;
   }
 
@@ -621,8 +674,7 @@ class View {
       mu::data fs{mu::data::type::list};
       for (const auto& [n, e] : c.fields) {
         mu::data f;
-        f.set("name", n);
-        f.set("expr", e);
+        f.set("init", text::trim(e) == n ? n : n + ": " + e);  // the shorthand, as clippy wants
         fs << f;
       }
       x.set("fields", fs);
@@ -639,11 +691,29 @@ class View {
       getters << x;
     }
     d.set("getters", getters);
-    if (!di.driver_const.empty()) {
+    if (!di.driver_const.empty() && di.info.empty()) {
       mu::data x;
       x.set("trait", di.driver_trait);
       x.set("const", di.driver_const);
       d.set("driver_const", x);
+    }
+    if (!di.info.empty()) {
+      mu::data t;
+      t.set("c_tag", di.c_tag);
+      t.set("rust", di.rust);
+      t.set("info", di.info);
+      t.set("table_macro", di.table_macro);
+      t.set("modpost", di.modpost);
+      t.set("info_type", di.info_type);
+      t.set("driver_trait", di.driver_trait);
+      t.set("driver_const", di.driver_const);
+      std::string mp = di.mod_path;
+      if (text::starts_with(mp, "kernel::")) mp = mp.substr(8);
+      t.set("mod_path", mp);
+      t.set("zero_fields", str_list(di.zero_fields));
+      d.set("table", t);
+    } else {
+      d.set("table", false);
     }
     return d;
   }
@@ -659,6 +729,7 @@ class View {
     d.set("mod_path", m.mod_path);
     d.set("id_c_tag", m.id_c_tag);
     d.set("id_zero_fields", str_list(m.id_zero_fields));
+    d.set("single", m.single);
     return d;
   }
 

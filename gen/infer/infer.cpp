@@ -580,6 +580,7 @@ std::string kind_name(spec::Returns::Kind k) {
     case spec::Returns::Kind::ErrPtr: return "err_ptr";
     case spec::Returns::Kind::NullPtr: return "null_ptr";
     case spec::Returns::Kind::Status: return "status";
+    case spec::Returns::Kind::Data: return "data";
   }
   return "?";
 }

@@ -63,7 +63,14 @@ namespace {
 
 std::string unsafe_call(const MethodSite& m) { return "unsafe { " + m.call + " }"; }
 
-void safety(CodeWriter& w, const MethodSite& m) { w.comment(m.safety, "SAFETY"); }
+void safety(CodeWriter& w, const MethodSite& m) {
+  for (const auto& c : m.checks) {
+    w.open("if " + c);
+    w.line("return Err(code::EINVAL);");
+    w.close();
+  }
+  w.comment(m.safety, "SAFETY");
+}
 
 // The body of a `from_result(|| { ... })` closure, for callbacks returning a Result.
 void in_result(CodeWriter& w, const CallbackSite& c, const std::function<void(CodeWriter&)>& tail) {
@@ -140,14 +147,48 @@ class Void : public Convention {
     c.spelling = "void";
     return c;
   }
-  std::string method_ret(const Returns&, const MethodSite&) const override { return ""; }
+  std::string method_ret(const Returns&, const MethodSite& m) const override {
+    return m.checks.empty() ? "" : " -> Result";
+  }
   void method_body(CodeWriter& w, const Returns&, const MethodSite& m) const override {
     safety(w, m);
     w.line(unsafe_call(m) + ";");
+    if (!m.checks.empty()) w.line("Ok(())");
   }
   std::string callback_ret(const Returns&, const CallbackSite&) const override { return ""; }
   void callback_body(CodeWriter& w, const Returns&, const CallbackSite& c) const override {
-    plain(w, c, [&](CodeWriter& w) { w.line(c.invoke + ";"); });
+    plain(w, c, [&](CodeWriter& w) {
+      w.line(c.invoke + ";");
+      if (!c.after.empty()) {
+        w.comment(c.after_safety, "SAFETY");
+        w.line(c.after + ";");
+      }
+    });
+  }
+};
+
+// Callbacks only: `probe` returns the driver's per-device data, which the
+// trampoline stores on the device (the ops table's driver_data).
+class Data : public Convention {
+ public:
+  const char* name() const override { return "data"; }
+  std::string check(const CType& t, bool, const spec::Spec&, const Returns&) const override {
+    return t.kind == CType::Kind::Int && t.is_signed ? "" : "errno";
+  }
+  bool callback_result() const override { return true; }
+  bool for_methods() const override { return false; }
+  std::string method_ret(const Returns&, const MethodSite&) const override { return ""; }
+  void method_body(CodeWriter&, const Returns&, const MethodSite&) const override {}
+  std::string callback_ret(const Returns&, const CallbackSite& c) const override {
+    return " -> Result<" + c.data_type + ">";
+  }
+  void callback_body(CodeWriter& w, const Returns&, const CallbackSite& c) const override {
+    in_result(w, c, [&](CodeWriter& w) {
+      w.line("let data = " + c.invoke + "?;");
+      w.comment(c.store_safety, "SAFETY");
+      w.line("unsafe { " + c.store + " };");
+      w.line("Ok(0)");
+    });
   }
 };
 
@@ -174,17 +215,19 @@ class Plain : public Convention {
   const char* name() const override { return "plain"; }
   std::string check(const CType&, bool, const spec::Spec&, const Returns&) const override { return ""; }
   std::optional<CType> helper_ret(const Returns& r) const override { return c_type_of_rust(r.type); }
-  std::string method_ret(const Returns&, const MethodSite& m) const override { return " -> " + m.ret.to; }
+  std::string method_ret(const Returns&, const MethodSite& m) const override {
+    return m.checks.empty() ? " -> " + m.ret.to : " -> Result<" + m.ret.to + ">";
+  }
   void method_body(CodeWriter& w, const Returns&, const MethodSite& m) const override {
     safety(w, m);
+    std::string open = m.checks.empty() ? "" : "Ok(", close = m.checks.empty() ? "" : ")";
     if (m.ret.kind == Conversion::Kind::Same) {
-      w.line(unsafe_call(m));
+      w.line(open + unsafe_call(m) + close);
       return;
     }
     w.line("let ret = " + unsafe_call(m) + ";");
     std::string v = convert_into(w, "ret", m.ret);
-    if (v != "ret") w.line(v);
-    else w.line("ret");
+    w.line(open + v + close);
   }
   std::string callback_ret(const Returns&, const CallbackSite& c) const override { return " -> " + c.ret.from; }
   void callback_body(CodeWriter& w, const Returns&, const CallbackSite& c) const override {
@@ -293,6 +336,7 @@ const Convention& convention(Returns::Kind k) {
   static const Enum enum_;
   static const Pointer err_ptr(true), null_ptr(false);
   static const Status status;
+  static const Data data;
   switch (k) {
     case Returns::Kind::Errno: return errno_;
     case Returns::Kind::Value: return value;
@@ -303,6 +347,7 @@ const Convention& convention(Returns::Kind k) {
     case Returns::Kind::ErrPtr: return err_ptr;
     case Returns::Kind::NullPtr: return null_ptr;
     case Returns::Kind::Status: return status;
+    case Returns::Kind::Data: return data;
   }
   return errno_;
 }

@@ -24,6 +24,10 @@ struct MethodSite {
   // err_ptr / null_ptr: the spec type the pointer becomes.
   std::string target, target_tag;
   bool counted = false;  // reference-counted: an ARef
+  // Arguments C needs in range (spec `u32 < BOUND`): conditions that make
+  // the method return EINVAL before the call. A plain or void method that
+  // checks returns a Result.
+  std::vector<std::string> checks;
 };
 
 // A trampoline's call of the trait method, as lowered.
@@ -34,6 +38,12 @@ struct CallbackSite {
   bool c_bool = false;   // C returns `bool`
   std::string enum_c;    // enum: the C-side type of the Rust enum
   std::string status_ok, status_err;
+  // data: the statement storing `data` (the driver's per-device data) on
+  // the device, and why it is sound.
+  std::string store, store_safety, data_type;
+  // drops_data: the statement run after the trait method (dropping the
+  // driver data), and why it is sound.
+  std::string after, after_safety;
   std::function<void(emit::CodeWriter&)> prelude;  // argument conversions, run first
 };
 

@@ -246,8 +246,15 @@ class Lowerer {
       lp.name = rust_ident(cp.name.empty() ? "arg" + std::to_string(i) : cp.name);
       doc_names[cp.name] = lp.name;
       std::string ffi = ffi_type(cp.type);
+      std::string below;
       for (const auto& a : sm.args)
-        if (a.name == cp.name) lp.rust_type = a.rust_type;
+        if (a.name == cp.name) lp.rust_type = a.rust_type, below = a.below;
+      if (!below.empty()) {
+        if (cp.type.kind != CType::Kind::Int)
+          d_.error(sm.loc, "parameter '" + cp.name + "' of " + m.fn->name + " has a bound but is not an integer");
+        // The bound is a C constant of the parameter's Rust type.
+        low.site.checks.push_back(lp.name + " >= bindings::" + below);
+      }
       // A buffer and its length (`const void *data, size_t len`) are one
       // slice in Rust: the C parameter after the pointer is its length.
       bool slice = lp.rust_type == "&[u8]" || lp.rust_type == "&str" || lp.rust_type == "&mut [u8]";
@@ -561,7 +568,7 @@ class Lowerer {
   }
 
   const spec::ParamConversion* conversion_for(const PlannedOps& o, const std::string& rust, const CType& c) const {
-    for (const auto& pc : o.spec->conversions)
+    for (const auto& pc : o.conversions)
       if (pc.rust == rust && squeeze(pc.c) == squeeze(c.spelling)) return &pc;
     return nullptr;
   }
@@ -576,11 +583,13 @@ class Lowerer {
       if (!ps[i].name.empty() && ps[i].name == tp.name) return i;
     std::vector<size_t> hits;
     for (size_t i = 0; i < ps.size(); ++i) {
-      if (used.count(i)) continue;
       const CType& t = ps[i].type;
+      // A conversion may read a C parameter that another trait parameter
+      // gets too (the device, and the driver data kept on it).
+      if (used.count(i) && (scalars || !conversion_for(o, tp.rust_type, t))) continue;
       bool hit = false;
       if (!scalars) {
-        if (t.kind == CType::Kind::Pointer && t.pointee->kind == CType::Kind::Record)
+        if (!used.count(i) && t.kind == CType::Kind::Pointer && t.pointee->kind == CType::Kind::Record)
           if (const spec::Type* st = type_by_tag(t.pointee->tag)) hit = text::has_word(tp.rust_type, st->rust);
         hit = hit || conversion_for(o, tp.rust_type, t) != nullptr;
       } else {
@@ -664,6 +673,9 @@ class Lowerer {
       std::string via = tp.via, why = tp.why;
       if (via.empty())
         if (const auto* pc = conversion_for(o, tp.rust_type, s.type)) via = pc->via, why = pc->why;
+      // Its C parameter is also passed on, as a Rust value of the same name:
+      // made first, from the C pointer.
+      d.early = s.deref.empty() && direct.count(s.param) > 0;
       if (!via.empty()) {
         d.make = via + "(" + s.expr + ")";
         std::string reason = sentence(why);
@@ -781,6 +793,7 @@ class Lowerer {
       }
       default: break;
     }
+    if (r.kind == Returns::Kind::Data || sc.drops_data) driver_data(o, cb);
     low.trait_ret = low.convention->callback_ret(r, site);
     auto& dc = low.doc;
     for (size_t i = 0; i < fp.params.size() && i < low.args.size(); ++i)
@@ -797,6 +810,55 @@ class Lowerer {
     if (prev) {
       low.previous_doc = model::parse_kerneldoc(prev->doc);
       low.previous_name = prev->name;
+    }
+  }
+
+  // The driver data of `probe` (returns: data), stored on the device, and
+  // the callback that ends a binding (drops_data), which drops it.
+  void driver_data(const PlannedOps& o, PlannedCallback& cb) {
+    auto& low = cb.low;
+    const auto& sc = *cb.spec;
+    if (!o.driver_data || !o.driver_data->get || !o.driver_data->set) {
+      d_.error(sc.loc, "callback " + cb.field->name + " stores or drops driver data, but the ops table has no "
+                       "'driver_data'", "add driver_data: {get: <C fn>, set: <C fn>} to the ops table");
+      return;
+    }
+    const auto& dd = *o.driver_data;
+    const auto& box = o.spec->driver_data->box;
+    if (sc.drops_data && cb.returns.kind != Returns::Kind::Void) {
+      d_.error(sc.loc, "callback " + cb.field->name + ": 'drops_data' needs a callback that returns void",
+               "only the callback that ends a binding (remove) drops the driver data");
+      return;
+    }
+    const auto& ps = cb.field->type.pointee->params;
+    LoweredArg* dev = nullptr;
+    for (size_t i = 0; i < ps.size() && i < low.args.size(); ++i)
+      if (squeeze(ps[i].type.spelling) == squeeze(dd.c_param) && low.args[i].kind != LoweredArg::Kind::Unused)
+        dev = &low.args[i];
+    if (!dev) {
+      d_.error(sc.loc, "callback " + cb.field->name + ": no C parameter `" + dd.c_param +
+                           "` that the trait gets, to keep the driver data on",
+               "pass the device to the trait method (e.g. params: {dev: \"&mut Device\", ...})");
+      return;
+    }
+    std::string raw = dev->name;
+    if (dev->kind == LoweredArg::Kind::Object || dev->kind == LoweredArg::Kind::Guard) {
+      dev->raw_alias = dev->name + "_ptr";
+      raw = dev->raw_alias;
+    }
+    std::string contract = "the contract of `" + o.record->tag + "::" + cb.field->name + "`";
+    if (cb.returns.kind == Returns::Kind::Data) {
+      low.site.data_type = "Pin<" + box + "<Self>>";
+      low.site.store = "bindings::" + dd.set->name + "(" + raw + ", " + box + "::into_raw(Pin::into_inner_unchecked(data)).cast())";
+      low.site.store_safety = "`" + raw + "` points at a valid `" + text::trim(dd.c_param.substr(0, dd.c_param.find('*'))) +
+                              "` (" + contract + "). The device keeps the pointer until the callback that ends "
+                              "the binding turns it back into a `Pin<" + box + "<T>>`, so the data is never moved.";
+    }
+    if (sc.drops_data) {
+      low.site.after = "drop(unsafe { Pin::new_unchecked(" + box + "::from_raw(bindings::" + dd.get->name + "(" + raw +
+                       ").cast::<T>())) })";
+      low.site.after_safety = "`probe` stored a pinned `" + box + "<T>` on the device, and `" + cb.field->name +
+                              "` ends the binding: no other callback uses the data after it (" + contract + ").";
     }
   }
 
@@ -824,9 +886,31 @@ class Lowerer {
         }
         return text::join(out, ", ");
       };
-      x.register_args = args(r->register_args, false);
-      x.unregister_args = args(r->unregister_args, true);
-      p_.registration = x;
+      if (r->shape == "single") {
+        x.single = true;
+        x.trait = s_.ops.at(0).trait;
+        x.create = s_.ops.at(0).create;
+        x.box = s_.ops.at(0).driver_data ? s_.ops.at(0).driver_data->box : "KBox";
+        x.set = r->set;
+        auto single = [&](const std::vector<std::string>& v, bool in_drop) {
+          std::vector<std::string> out;
+          for (const auto& a : v)
+            out.push_back(a == "vtable" ? (in_drop ? "self.driver.0.get()" : "ptr")
+                          : a == "module" ? "module.0"
+                                          : "name.as_char_ptr()");
+          return text::join(out, ", ");
+        };
+        x.register_args = single(r->register_args, false);
+        x.unregister_args = single(r->unregister_args, true);
+        for (const auto& a : r->unregister_args)
+          if (a != "vtable")
+            d_.error(r->unregister_loc, "a single registration unregisters with the driver only ('args: [vtable]')");
+        p_.registration = x;
+      } else {
+        x.register_args = args(r->register_args, false);
+        x.unregister_args = args(r->unregister_args, true);
+        p_.registration = x;
+      }
     }
     if (const auto& di = s_.device_id) {
       PlannedDeviceId x;
@@ -852,6 +936,21 @@ class Lowerer {
         x.driver_trait = s_.ops[0].trait;
         x.driver_const = di->driver_const;
       }
+      if (!di->info.empty()) {
+        const model::CField* f = rec ? rec->field(di->info) : nullptr;
+        // The table stores indexes there as `usize`: the kernel crate's
+        // `c_ulong` (kernel_ulong_t) is `usize`.
+        if (!f || f->type.kind != CType::Kind::Int || emit::ffi_type(f->type) != "crate::ffi::c_ulong")
+          d_.error(di->loc, "device id 'info': struct " + x.c_tag + " has no `kernel_ulong_t` field '" + di->info + "'",
+                   "the field that holds the index of the entry's driver info (`driver_data`)");
+        x.info = di->info;
+        x.table_macro = di->table_macro;
+        x.modpost = di->modpost;
+        x.info_type = di->info_type;
+        x.mod_path = s_.rust_path;
+        if (rec)
+          for (const auto& cf : rec->fields) x.zero_fields.push_back(cf.name);
+      }
       p_.device_id = x;
     }
     if (const auto& m = s_.module_macro) {
@@ -862,6 +961,7 @@ class Lowerer {
       x.vtable = s_.ops.at(0).vtable;
       x.create = s_.ops.at(0).create;
       x.registration = s_.registration->rust;
+      x.single = s_.registration->shape == "single";
       x.mod_path = s_.rust_path;
       if (text::starts_with(x.mod_path, "kernel::")) x.mod_path = x.mod_path.substr(8);
       x.id_c_tag = s_.device_id ? text::split(s_.device_id->c, ' ').back() : "";

@@ -226,6 +226,18 @@ class Runner {
           pe.values.push_back(k->value);
         } else {
           const model::CMacro* mac = m_.macro(cname);
+          // An enumerator, as the values of a typed integer often are
+          // (`pci_ers_result_t`, whose values are in `enum pci_ers_result`).
+          if (!mac)
+            if (auto k = m_.enum_of_constant.find(cname); k != m_.enum_of_constant.end())
+              if (const model::CEnum* ce = m_.enumeration(k->second)) {
+                for (const auto& c : ce->constants)
+                  if (c.name == cname) pe.values.push_back(c.value);
+                // bindgen prefixes the constants of a named enum with its name.
+                pe.c_exprs.resize(i);
+                pe.c_exprs.push_back("bindings::" + (ce->tag.empty() ? cname : ce->tag + "_" + cname));
+                continue;
+              }
           if (!mac) {
             d_.error(loc, "unknown macro '" + cname + "'", did_you_mean(m_, cname));
             continue;
@@ -337,7 +349,31 @@ class Runner {
         d_.error(o.loc, "unknown C struct '" + o.c + "' for ops table " + o.trait, did_you_mean(m_, tag));
         continue;
       }
-      PlannedOps po{&o, r, {}, {}};
+      PlannedOps po{&o, r, o.conversions, {}};
+      if (const auto& dd = o.driver_data) {
+        PlannedDriverData x;
+        x.get = m_.function(dd->get);
+        x.set = m_.function(dd->set);
+        if (!x.get) d_.error(dd->loc, "driver_data: unknown C function '" + dd->get + "'", did_you_mean(m_, dd->get));
+        if (!x.set) d_.error(dd->loc, "driver_data: unknown C function '" + dd->set + "'", did_you_mean(m_, dd->set));
+        if (x.get && (x.get->params.size() != 1 || !x.get->params[0].type.is_pointer() || !x.get->ret.is_pointer()))
+          d_.error(dd->loc, "driver_data: '" + dd->get + "' must take the device pointer and return a pointer",
+                   "it is declared " + x.get->loc.str());
+        if (x.set && (x.set->params.size() != 2 || !x.set->params[1].type.is_pointer()))
+          d_.error(dd->loc, "driver_data: '" + dd->set + "' must take the device pointer and a pointer",
+                   "it is declared " + x.set->loc.str());
+        if (x.get && x.get->params.size() == 1) {
+          x.c_param = x.get->params[0].type.spelling;
+          x.ffi = emit::ffi_type(x.get->params[0].type);
+          x.safety = "`probe` stored a pinned `" + dd->box + "<T>` with `" + dd->set + "` on every device `T` is "
+                     "bound to, and only the callback that ends the binding takes it back";
+          po.conversions.push_back({"Pin<&Self>", x.c_param, "Self::data",
+                                    "the C side calls this callback only on a device bound to `T`, whose driver data "
+                                    "`probe` stored and nothing has dropped yet",
+                                    dd->loc});
+        }
+        po.driver_data = x;
+      }
       std::map<std::string, const spec::Callback*> wired;
       std::map<std::string, const spec::Excluded*> excluded;
       for (const auto& cb : o.callbacks) {
@@ -506,6 +542,11 @@ class Runner {
       for (const auto& l : t.locks) {
         if (l.lock) reg_fn(l.lock->name);
         if (l.unlock) reg_fn(l.unlock->name);
+      }
+    for (const auto& o : p_.ops)
+      if (o.driver_data) {
+        if (o.driver_data->get) reg_fn(o.driver_data->get->name);
+        if (o.driver_data->set) reg_fn(o.driver_data->set->name);
       }
     if (s_.registration) {
       reg_fn(s_.registration->register_fn);

@@ -96,6 +96,9 @@ struct PlannedEnum {
   const spec::Enum* spec;
   const model::CEnum* c = nullptr;  // null when built from macros
   std::vector<long long> values;    // per variant
+  // Macro-style enums: per variant, the C constant as bindgen names it, when
+  // it is an enumerator rather than a macro ("" or missing: `bindings::NAME`).
+  std::vector<std::string> c_exprs;
   std::string c_type;  // lower: its C-side Rust type (bindings::x, or u32 for macros)
   // lower: the conversions the output uses (try_from_c: C to Rust; to_c:
   // Rust to C); only those are generated (an unused one is dead code). A
@@ -140,6 +143,12 @@ struct LoweredArg {
   std::string guard, guard_lock;  // Guard: the guard type and the C lock function
   emit::Conversion conv;   // Value: C -> Rust
   std::string call;        // what the trait method gets
+  // Derived: made before the C parameters become Rust values (its source
+  // is a C parameter that is also passed on, which the trampoline rebinds).
+  bool early = false;
+  // The C pointer is also needed after it is rebound (to store or drop the
+  // driver data): the trampoline first copies it into `raw_alias`.
+  std::string raw_alias;
 };
 
 struct LoweredCallback {
@@ -172,9 +181,21 @@ struct PlannedCallback {
   LoweredCallback low;
 };
 
+// The per-device driver data of a bus driver (spec::DriverData), lowered.
+struct PlannedDriverData {
+  const model::CFunction* get = nullptr;
+  const model::CFunction* set = nullptr;
+  std::string c_param;  // the C type of the device pointer `get` takes
+  std::string ffi;      // ... as the trampolines declare it
+  std::string safety;   // why `Adapter::data` is sound
+};
+
 struct PlannedOps {
   const spec::Ops* spec;
   const model::CRecord* record;
+  // The spec's conversions, and one made from `driver_data` (`Pin<&Self>`).
+  std::vector<spec::ParamConversion> conversions;
+  std::optional<PlannedDriverData> driver_data;
   std::vector<PlannedCallback> callbacks;  // in C member order
   std::vector<const model::CField*> data_fields;  // non-callback members, in C order
   size_t wired() const;
@@ -191,6 +212,9 @@ struct Ignored {
 // The registration shape: an array of ops tables registered with one C
 // call and unregistered by Drop (phy's shape).
 struct PlannedRegistration {
+  bool single = false;     // one driver per `Registration<T>` (spec shape 'single')
+  std::string trait, create, box;
+  std::vector<std::pair<std::string, std::string>> set;  // C member -> Rust expression
   std::string rust, doc, vtable, c_tag, register_fn, unregister_fn;
   std::string register_args, unregister_args;  // Rust argument lists
   std::string unregister_cast;                 // why the count's cast in Drop is lossless
@@ -207,10 +231,15 @@ struct PlannedDeviceId {
   std::vector<PlannedDeviceIdCtor> ctors;
   std::vector<std::tuple<std::string, std::string, std::string>> getters;  // name, C field, Rust type
   std::string driver_trait, driver_const;  // the ops trait's const holding the driver's id
+  // A table with per-entry info: the C field holding the index, the macro
+  // declaring a table, and the modpost symbol's bus name (spec::DeviceId).
+  std::string info, table_macro, modpost, info_type, mod_path;
+  std::vector<std::string> zero_fields;  // every field of the C struct, zeroed in the sentinel
 };
 
 // The module macro: a module that registers drivers and exports a device table.
 struct PlannedModuleMacro {
+  bool single = false;  // module_pci_driver!'s shape: one driver type, named by the module
   std::string name, device_table, trait, vtable, create, registration, mod_path, id_c_tag;
   std::vector<std::string> id_zero_fields;  // every field of the id struct, zeroed in the sentinel
 };

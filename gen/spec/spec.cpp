@@ -366,7 +366,8 @@ class Loader {
     Returns r;
     r.loc = at(n);
     r.explicit_ = true;
-    static const char* kHint = "use one of: errno, value <type>, void, bool, plain <type>, enum <RustEnum>, err_ptr, null_ptr, status";
+    static const char* kHint =
+        "use one of: errno, value <type>, void, bool, plain <type>, enum <RustEnum>, err_ptr, null_ptr, status, data";
     if (n->kind != Kind::Scalar) {
       d_.error(at(n), std::string("'returns' must be a string such as 'errno', 'value u16', 'void', 'bool', 'enum Name', not ") +
                           yaml::kind_name(n->kind));
@@ -379,7 +380,8 @@ class Loader {
     static const std::map<std::string, Returns::Kind> kinds = {
         {"errno", Returns::Kind::Errno}, {"value", Returns::Kind::Value},     {"void", Returns::Kind::Void},
         {"bool", Returns::Kind::Bool},   {"plain", Returns::Kind::Plain},     {"enum", Returns::Kind::Enum},
-        {"err_ptr", Returns::Kind::ErrPtr}, {"null_ptr", Returns::Kind::NullPtr}, {"status", Returns::Kind::Status}};
+        {"err_ptr", Returns::Kind::ErrPtr}, {"null_ptr", Returns::Kind::NullPtr}, {"status", Returns::Kind::Status},
+        {"data", Returns::Kind::Data}};
     auto it = kinds.find(k);
     if (it == kinds.end()) {
       d_.error(at(n), "unknown return convention " + shown(k), kHint);
@@ -410,8 +412,14 @@ class Loader {
         rust_ident(ps[i].first, locs[i], "the parameter");
       else
         c_ident(ps[i].first, locs[i], "the C parameter");
+      std::string below;
+      if (size_t lt = ps[i].second.find(" < "); lt != std::string::npos && !rust_names) {
+        below = text::trim(ps[i].second.substr(lt + 3));
+        ps[i].second = text::trim(ps[i].second.substr(0, lt));
+        c_ident(below, locs[i], "the bound of '" + ps[i].first + "' (a C constant)");
+      }
       rust_type(ps[i].second, locs[i], "the type of '" + ps[i].first + "'");
-      out.push_back({ps[i].first, ps[i].second, locs[i], "", "", ""});
+      out.push_back({ps[i].first, ps[i].second, locs[i], "", "", "", below});
     }
     return out;
   }
@@ -744,6 +752,32 @@ class Loader {
       if (co.is_str("type")) rust_type(ac.type, ctl, "the const type");
       p.consts.push_back(ac);
     }
+    for (const Node* c : o.items("types")) {
+      Obj to(*this, c, "an associated type");
+      if (!to.ok()) continue;
+      Location rl = to.loc(), bl = to.loc();
+      AssocType at{to.str("rust", true, "", &rl), to.str("bounds", false, "", &bl), to.str("doc"), to.loc()};
+      if (to.is_str("rust")) {
+        rust_ident(at.rust, rl, "the associated type");
+        items.add(at.rust, rl);
+      }
+      one_line(at.bounds, bl, "'bounds'");
+      p.types.push_back(at);
+    }
+    if (const Node* dd = o.get("driver_data")) {
+      Obj dobj(*this, dd, "driver_data");
+      if (dobj.ok()) {
+        DriverData x;
+        x.loc = dobj.loc();
+        x.get = c_fn(dobj, "get", true, "the C function that reads the driver data");
+        x.set = c_fn(dobj, "set", true, "the C function that stores the driver data");
+        Location bl = x.loc;
+        x.box = dobj.str("box", false, "KBox", &bl);
+        if (x.box != "KBox" && x.box != "Box")
+          d_.error(bl, "'box' must be KBox or Box, not " + shown(x.box), "the kernel crate's owning pointer: KBox (Linux 6.12 and later)");
+        p.driver_data = x;
+      }
+    }
     p.init = o.pairs("init", &p.init_locs);
     for (size_t i = 0; i < p.init.size(); ++i) {
       c_ident(p.init[i].first, p.init_locs[i], "the C member");
@@ -810,6 +844,7 @@ class Loader {
         cb.why = co.str("why", false, "", &whyl);
         cb.required = flag(co, "required");
         cb.internal = flag(co, "internal");
+        cb.drops_data = flag(co, "drops_data");
         if (cb.internal && text::trim(cb.body).empty() == cb.call.empty())
           d_.error(cb.loc, "internal callback '" + cb.name + "' needs either 'call' (with 'from' and 'why') or 'body'",
                    "'call' names the hand-written unsafe fn the trampoline calls; 'body' is hand-written Rust");
@@ -864,6 +899,18 @@ class Loader {
     }
     d.driver_const = o.str("driver_const", false, "", &dl);
     if (o.is_str("driver_const")) rust_ident(d.driver_const, dl, "'driver_const'");
+    Location il = d.loc, tml = d.loc, mpl = d.loc, itl = d.loc;
+    d.info = o.str("info", false, "", &il);
+    if (o.is_str("info")) c_ident(d.info, il, "'info' (the C field holding the entry's index)");
+    d.table_macro = o.str("table_macro", false, "", &tml);
+    if (o.is_str("table_macro")) rust_ident(d.table_macro, tml, "'table_macro'");
+    d.modpost = o.str("modpost", false, "", &mpl);
+    if (o.is_str("modpost")) c_ident(d.modpost, mpl, "'modpost' (the bus name in the device table symbol)");
+    d.info_type = o.str("info_type", false, "", &itl);
+    if (o.is_str("info_type")) rust_ident(d.info_type, itl, "'info_type' (the trait's associated info type)");
+    if (!d.info.empty() && (d.table_macro.empty() || d.modpost.empty() || d.driver_const.empty() || d.info_type.empty()))
+      d_.error(il, "a device id with 'info' needs 'table_macro', 'modpost', 'driver_const' and 'info_type'",
+               "they name the table macro, the bus in the modpost symbol, and the trait's IdTable const and info type");
     for (const Node* c : o.items("constructors")) {
       Obj co(*this, c, "a constructor");
       DeviceIdCtor k;
@@ -904,6 +951,18 @@ class Loader {
       module.add(r.rust, rl);
     }
     r.doc = o.str("doc");
+    Location shl = r.loc;
+    r.shape = o.str("shape", false, "array", &shl);
+    if (r.shape != "array" && r.shape != "single")
+      d_.error(shl, "'shape' must be 'array' or 'single', not " + shown(r.shape),
+               "array: a static array of drivers registered together; single: one driver per Registration<T>");
+    r.set = o.pairs("set", &r.set_locs);
+    for (size_t i = 0; i < r.set.size(); ++i) {
+      c_ident(r.set[i].first, r.set_locs[i], "the C member");
+      one_line(r.set[i].second, r.set_locs[i], "the value of '" + r.set[i].first + "'");
+    }
+    bool single = r.shape == "single";
+    if (!single && !r.set.empty()) d_.error(r.set_locs[0], "'set' is only for a registration of shape 'single'");
     auto fn = [&](const char* key, std::string& name, std::vector<std::string>& argv, Location& loc) {
       const Node* v = o.get(key, true);
       if (!v) return;
@@ -914,8 +973,10 @@ class Loader {
       std::vector<Location> al;
       argv = fo.list("args", true, &al);
       for (size_t i = 0; i < argv.size(); ++i)
-        if (argv[i] != "vtables" && argv[i] != "count" && argv[i] != "module")
-          d_.error(al[i], "unknown registration argument " + shown(argv[i]), "use vtables, count or module");
+        if (single ? argv[i] != "vtable" && argv[i] != "module" && argv[i] != "name"
+                   : argv[i] != "vtables" && argv[i] != "count" && argv[i] != "module")
+          d_.error(al[i], "unknown registration argument " + shown(argv[i]),
+                   single ? "a single registration takes vtable, module or name" : "use vtables, count or module");
     };
     fn("register", r.register_fn, r.register_args, r.register_loc);
     fn("unregister", r.unregister_fn, r.unregister_args, r.unregister_loc);

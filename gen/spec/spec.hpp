@@ -23,6 +23,8 @@ struct Returns {
     ErrPtr,   // pointer or ERR_PTR -> Result<...>
     NullPtr,  // pointer or NULL -> Option<...>
     Status,   // callbacks: Rust Result -> a C status code, through the ops table's 'status'
+    Data,     // callbacks: Result<Pin<KBox<Self>>> -> 0 or an errno; the data is stored
+              // on the device through the ops table's `driver_data.set`
   };
   Kind kind = Kind::Errno;
   std::string type;  // Rust type for Value/Plain/Enum
@@ -39,6 +41,9 @@ struct ArgMap {
   std::string from;  // C parameter name, C struct tag or C type, then `.field`s
   std::string via;   // hand-written unsafe fn that makes `rust_type` from the C value
   std::string why;   // why calling `via` is sound (the SAFETY comment)
+  // Method arguments only: the value must be below this C constant (written
+  // `u32 < PCI_STD_NUM_BARS`); the method checks it and returns EINVAL.
+  std::string below;
 };
 
 // A hand-written unsafe fn that turns a C value of type `c` into `rust` for
@@ -159,6 +164,9 @@ struct Callback {
   std::vector<ArgMap> params;
   std::string prelude;  // hand-written Rust run in the trampoline before the call (escape hatch)
   bool required = false;  // no default: every implementation must define it; always installed
+  // The device's driver data (ops `driver_data`) is taken back and dropped
+  // after the trait method returns: the last callback of a binding (remove).
+  bool drops_data = false;
   // Internal: the trampoline calls no trait method; always installed. For
   // bookkeeping callbacks the generated types need, not the driver. It calls
   // the hand-written unsafe fn `call` with the C values `call_from` (sources
@@ -185,6 +193,24 @@ struct AssocConst {
   Location loc;
 };
 
+// An associated type of the trait (`type IdInfo: 'static;`).
+struct AssocType {
+  std::string rust;    // IdInfo
+  std::string bounds;  // 'static
+  std::string doc;
+  Location loc;
+};
+
+// Per-device data of a bus driver: `probe` returns it (`returns: data`), the
+// C side keeps it on the device through `set`, callbacks get it back as
+// `Pin<&Self>` through `get`, and the callback with `drops_data` drops it.
+struct DriverData {
+  std::string get;  // C fn: void *(struct x *)
+  std::string set;  // C fn: void (struct x *, void *)
+  std::string box = "KBox";  // the owning pointer of the data (KBox)
+  Location loc;
+};
+
 struct Ops {
   std::string c;  // "struct phy_driver"
   std::string trait;
@@ -193,6 +219,8 @@ struct Ops {
   std::string doc;
   std::string guarantee;  // what the C side guarantees every callback (quoted in SAFETY comments)
   std::vector<AssocConst> consts;
+  std::vector<AssocType> types;
+  std::optional<DriverData> driver_data;
   std::vector<std::pair<std::string, std::string>> init;  // non-callback field -> expression
   std::vector<Location> init_locs;
   std::vector<Callback> callbacks;
@@ -228,14 +256,32 @@ struct DeviceId {
   std::vector<std::pair<std::string, std::string>> getters;  // Rust getter -> C field
   std::vector<DeviceIdCtor> ctors;
   std::string driver_const;  // associated const of the ops trait holding the id
+  // A table with per-entry driver info (bus drivers): the C field that holds
+  // the entry's index into the info array, the name of the macro that
+  // declares a table, and the bus name modpost knows it by
+  // (`__mod_<modpost>__<table>_device_table`). `driver_const` then names
+  // the trait's `IdTable` const, and `info_type` its info type.
+  std::string info;
+  std::string table_macro;
+  std::string modpost;
+  std::string info_type;
   Location loc;
 };
 
 struct Registration {
   std::string rust;
   std::string doc;
+  // array: a static array of drivers, registered together (phy);
+  // single: `Registration<T>` owns one pinned driver struct, named at
+  // registration (pci).
+  std::string shape = "array";
+  // single: C members of the driver struct set before it is registered, to
+  // Rust expressions of `name` (the driver's name) and `T` (the driver).
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<Location> set_locs;
   std::string register_fn, unregister_fn;
-  std::vector<std::string> register_args, unregister_args;  // vtables | count | module
+  // array: vtables | count | module; single: vtable | module | name
+  std::vector<std::string> register_args, unregister_args;
   Location loc, register_loc, unregister_loc;
 };
 

@@ -5761,6 +5761,11 @@ pub struct exception_table_entry {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+pub struct irq_domain {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
 pub struct user_struct {
     pub __count: refcount_t,
     pub unix_inflight: ffi::c_ulong,
@@ -8671,6 +8676,24 @@ pub struct dev_pm_ops {
         ::core::option::Option<unsafe extern "C" fn(dev: *mut device) -> ffi::c_int>,
     pub runtime_idle: ::core::option::Option<unsafe extern "C" fn(dev: *mut device) -> ffi::c_int>,
 }
+pub const rpm_status_RPM_INVALID: rpm_status = -1;
+pub const rpm_status_RPM_ACTIVE: rpm_status = 0;
+pub const rpm_status_RPM_RESUMING: rpm_status = 1;
+pub const rpm_status_RPM_SUSPENDED: rpm_status = 2;
+pub const rpm_status_RPM_SUSPENDING: rpm_status = 3;
+pub const rpm_status_RPM_BLOCKED: rpm_status = 4;
+pub type rpm_status = ffi::c_int;
+pub const rpm_request_RPM_REQ_NONE: rpm_request = 0;
+pub const rpm_request_RPM_REQ_IDLE: rpm_request = 1;
+pub const rpm_request_RPM_REQ_SUSPEND: rpm_request = 2;
+pub const rpm_request_RPM_REQ_AUTOSUSPEND: rpm_request = 3;
+pub const rpm_request_RPM_REQ_RESUME: rpm_request = 4;
+pub type rpm_request = ffi::c_uint;
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct wake_irq {
+    _unused: [u8; 0],
+}
 #[repr(C)]
 #[derive(Default, Copy, Clone)]
 pub struct pm_subsys_data {
@@ -8685,8 +8708,30 @@ pub struct dev_pm_info {
     pub _bitfield_1: __BindgenBitfieldUnit<[u8; 2usize]>,
     pub driver_flags: u32_,
     pub lock: spinlock_t,
+    pub entry: list_head,
+    pub completion: completion,
+    pub wakeup: *mut wakeup_source,
     pub _bitfield_align_2: [u8; 0],
     pub _bitfield_2: __BindgenBitfieldUnit<[u8; 1usize]>,
+    pub suspend_timer: hrtimer,
+    pub timer_expires: u64_,
+    pub work: work_struct,
+    pub wait_queue: wait_queue_head_t,
+    pub wakeirq: *mut wake_irq,
+    pub usage_count: atomic_t,
+    pub child_count: atomic_t,
+    pub _bitfield_align_3: [u8; 0],
+    pub _bitfield_3: __BindgenBitfieldUnit<[u8; 2usize]>,
+    pub links_count: ffi::c_uint,
+    pub request: rpm_request,
+    pub runtime_status: rpm_status,
+    pub last_status: rpm_status,
+    pub runtime_error: ffi::c_int,
+    pub autosuspend_delay: ffi::c_int,
+    pub last_busy: u64_,
+    pub active_time: u64_,
+    pub suspended_time: u64_,
+    pub accounting_timestamp: u64_,
     pub subsys_data: *mut pm_subsys_data,
     pub set_latency_tolerance:
         ::core::option::Option<unsafe extern "C" fn(arg1: *mut device, arg2: s32)>,
@@ -9089,18 +9134,18 @@ impl dev_pm_info {
         __bindgen_bitfield_unit
     }
     #[inline]
-    pub fn should_wakeup(&self) -> bool_ {
+    pub fn wakeup_path(&self) -> bool_ {
         unsafe { ::core::mem::transmute(self._bitfield_2.get(0usize, 1u8) as u8) }
     }
     #[inline]
-    pub fn set_should_wakeup(&mut self, val: bool_) {
+    pub fn set_wakeup_path(&mut self, val: bool_) {
         unsafe {
             let val: u8 = ::core::mem::transmute(val);
             self._bitfield_2.set(0usize, 1u8, val as u64)
         }
     }
     #[inline]
-    pub unsafe fn should_wakeup_raw(this: *const Self) -> bool_ {
+    pub unsafe fn wakeup_path_raw(this: *const Self) -> bool_ {
         unsafe {
             ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
                 ::core::ptr::addr_of!((*this)._bitfield_2),
@@ -9110,7 +9155,7 @@ impl dev_pm_info {
         }
     }
     #[inline]
-    pub unsafe fn set_should_wakeup_raw(this: *mut Self, val: bool_) {
+    pub unsafe fn set_wakeup_path_raw(this: *mut Self, val: bool_) {
         unsafe {
             let val: u8 = ::core::mem::transmute(val);
             <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
@@ -9122,11 +9167,703 @@ impl dev_pm_info {
         }
     }
     #[inline]
-    pub fn new_bitfield_2(should_wakeup: bool_) -> __BindgenBitfieldUnit<[u8; 1usize]> {
+    pub fn syscore(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_2.get(1usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_syscore(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_2.set(1usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn syscore_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_2),
+                1usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_syscore_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_2),
+                1usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn no_pm_callbacks(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_2.get(2usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_no_pm_callbacks(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_2.set(2usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn no_pm_callbacks_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_2),
+                2usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_no_pm_callbacks_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_2),
+                2usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn async_in_progress(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_2.get(3usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_async_in_progress(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_2.set(3usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn async_in_progress_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_2),
+                3usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_async_in_progress_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_2),
+                3usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn smart_suspend(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_2.get(4usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_smart_suspend(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_2.set(4usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn smart_suspend_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_2),
+                4usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_smart_suspend_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_2),
+                4usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn must_resume(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_2.get(5usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_must_resume(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_2.set(5usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn must_resume_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_2),
+                5usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_must_resume_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_2),
+                5usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn may_skip_resume(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_2.get(6usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_may_skip_resume(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_2.set(6usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn may_skip_resume_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_2),
+                6usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_may_skip_resume_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_2),
+                6usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn new_bitfield_2(
+        wakeup_path: bool_,
+        syscore: bool_,
+        no_pm_callbacks: bool_,
+        async_in_progress: bool_,
+        smart_suspend: bool_,
+        must_resume: bool_,
+        may_skip_resume: bool_,
+    ) -> __BindgenBitfieldUnit<[u8; 1usize]> {
         let mut __bindgen_bitfield_unit: __BindgenBitfieldUnit<[u8; 1usize]> = Default::default();
         __bindgen_bitfield_unit.set(0usize, 1u8, {
-            let should_wakeup: u8 = unsafe { ::core::mem::transmute(should_wakeup) };
-            should_wakeup as u64
+            let wakeup_path: u8 = unsafe { ::core::mem::transmute(wakeup_path) };
+            wakeup_path as u64
+        });
+        __bindgen_bitfield_unit.set(1usize, 1u8, {
+            let syscore: u8 = unsafe { ::core::mem::transmute(syscore) };
+            syscore as u64
+        });
+        __bindgen_bitfield_unit.set(2usize, 1u8, {
+            let no_pm_callbacks: u8 = unsafe { ::core::mem::transmute(no_pm_callbacks) };
+            no_pm_callbacks as u64
+        });
+        __bindgen_bitfield_unit.set(3usize, 1u8, {
+            let async_in_progress: u8 = unsafe { ::core::mem::transmute(async_in_progress) };
+            async_in_progress as u64
+        });
+        __bindgen_bitfield_unit.set(4usize, 1u8, {
+            let smart_suspend: u8 = unsafe { ::core::mem::transmute(smart_suspend) };
+            smart_suspend as u64
+        });
+        __bindgen_bitfield_unit.set(5usize, 1u8, {
+            let must_resume: u8 = unsafe { ::core::mem::transmute(must_resume) };
+            must_resume as u64
+        });
+        __bindgen_bitfield_unit.set(6usize, 1u8, {
+            let may_skip_resume: u8 = unsafe { ::core::mem::transmute(may_skip_resume) };
+            may_skip_resume as u64
+        });
+        __bindgen_bitfield_unit
+    }
+    #[inline]
+    pub fn disable_depth(&self) -> ffi::c_uint {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(0usize, 3u8) as u32) }
+    }
+    #[inline]
+    pub fn set_disable_depth(&mut self, val: ffi::c_uint) {
+        unsafe {
+            let val: u32 = ::core::mem::transmute(val);
+            self._bitfield_3.set(0usize, 3u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn disable_depth_raw(this: *const Self) -> ffi::c_uint {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                0usize,
+                3u8,
+            ) as u32)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_disable_depth_raw(this: *mut Self, val: ffi::c_uint) {
+        unsafe {
+            let val: u32 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                0usize,
+                3u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn idle_notification(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(3usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_idle_notification(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(3usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn idle_notification_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                3usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_idle_notification_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                3usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn request_pending(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(4usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_request_pending(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(4usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn request_pending_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                4usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_request_pending_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                4usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn deferred_resume(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(5usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_deferred_resume(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(5usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn deferred_resume_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                5usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_deferred_resume_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                5usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn needs_force_resume(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(6usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_needs_force_resume(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(6usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn needs_force_resume_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                6usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_needs_force_resume_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                6usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn runtime_auto(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(7usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_runtime_auto(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(7usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn runtime_auto_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                7usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_runtime_auto_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                7usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn ignore_children(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(8usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_ignore_children(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(8usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn ignore_children_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                8usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_ignore_children_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                8usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn no_callbacks(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(9usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_no_callbacks(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(9usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn no_callbacks_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                9usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_no_callbacks_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                9usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn irq_safe(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(10usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_irq_safe(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(10usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn irq_safe_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                10usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_irq_safe_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                10usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn use_autosuspend(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(11usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_use_autosuspend(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(11usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn use_autosuspend_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                11usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_use_autosuspend_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                11usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn timer_autosuspends(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(12usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_timer_autosuspends(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(12usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn timer_autosuspends_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                12usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_timer_autosuspends_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                12usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn memalloc_noio(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_3.get(13usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_memalloc_noio(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_3.set(13usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn memalloc_noio_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 2usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_3),
+                13usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_memalloc_noio_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 2usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_3),
+                13usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn new_bitfield_3(
+        disable_depth: ffi::c_uint,
+        idle_notification: bool_,
+        request_pending: bool_,
+        deferred_resume: bool_,
+        needs_force_resume: bool_,
+        runtime_auto: bool_,
+        ignore_children: bool_,
+        no_callbacks: bool_,
+        irq_safe: bool_,
+        use_autosuspend: bool_,
+        timer_autosuspends: bool_,
+        memalloc_noio: bool_,
+    ) -> __BindgenBitfieldUnit<[u8; 2usize]> {
+        let mut __bindgen_bitfield_unit: __BindgenBitfieldUnit<[u8; 2usize]> = Default::default();
+        __bindgen_bitfield_unit.set(0usize, 3u8, {
+            let disable_depth: u32 = unsafe { ::core::mem::transmute(disable_depth) };
+            disable_depth as u64
+        });
+        __bindgen_bitfield_unit.set(3usize, 1u8, {
+            let idle_notification: u8 = unsafe { ::core::mem::transmute(idle_notification) };
+            idle_notification as u64
+        });
+        __bindgen_bitfield_unit.set(4usize, 1u8, {
+            let request_pending: u8 = unsafe { ::core::mem::transmute(request_pending) };
+            request_pending as u64
+        });
+        __bindgen_bitfield_unit.set(5usize, 1u8, {
+            let deferred_resume: u8 = unsafe { ::core::mem::transmute(deferred_resume) };
+            deferred_resume as u64
+        });
+        __bindgen_bitfield_unit.set(6usize, 1u8, {
+            let needs_force_resume: u8 = unsafe { ::core::mem::transmute(needs_force_resume) };
+            needs_force_resume as u64
+        });
+        __bindgen_bitfield_unit.set(7usize, 1u8, {
+            let runtime_auto: u8 = unsafe { ::core::mem::transmute(runtime_auto) };
+            runtime_auto as u64
+        });
+        __bindgen_bitfield_unit.set(8usize, 1u8, {
+            let ignore_children: u8 = unsafe { ::core::mem::transmute(ignore_children) };
+            ignore_children as u64
+        });
+        __bindgen_bitfield_unit.set(9usize, 1u8, {
+            let no_callbacks: u8 = unsafe { ::core::mem::transmute(no_callbacks) };
+            no_callbacks as u64
+        });
+        __bindgen_bitfield_unit.set(10usize, 1u8, {
+            let irq_safe: u8 = unsafe { ::core::mem::transmute(irq_safe) };
+            irq_safe as u64
+        });
+        __bindgen_bitfield_unit.set(11usize, 1u8, {
+            let use_autosuspend: u8 = unsafe { ::core::mem::transmute(use_autosuspend) };
+            use_autosuspend as u64
+        });
+        __bindgen_bitfield_unit.set(12usize, 1u8, {
+            let timer_autosuspends: u8 = unsafe { ::core::mem::transmute(timer_autosuspends) };
+            timer_autosuspends as u64
+        });
+        __bindgen_bitfield_unit.set(13usize, 1u8, {
+            let memalloc_noio: u8 = unsafe { ::core::mem::transmute(memalloc_noio) };
+            memalloc_noio as u64
         });
         __bindgen_bitfield_unit
     }
@@ -9543,6 +10280,11 @@ pub struct dev_iommu {
 }
 #[repr(C)]
 #[derive(Copy, Clone)]
+pub struct msi_device_data {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
 pub struct device_type {
     pub name: *const ffi::c_char,
     pub groups: *mut *const attribute_group,
@@ -9605,8 +10347,20 @@ impl Default for dev_links_info {
     }
 }
 #[repr(C)]
-#[derive(Default, Copy, Clone)]
-pub struct dev_msi_info {}
+#[derive(Copy, Clone)]
+pub struct dev_msi_info {
+    pub domain: *mut irq_domain,
+    pub data: *mut msi_device_data,
+}
+impl Default for dev_msi_info {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
 pub const device_physical_location_panel_DEVICE_PANEL_TOP: device_physical_location_panel = 0;
 pub const device_physical_location_panel_DEVICE_PANEL_BOTTOM: device_physical_location_panel = 1;
 pub const device_physical_location_panel_DEVICE_PANEL_LEFT: device_physical_location_panel = 2;
@@ -9946,6 +10700,124 @@ impl device {
         __bindgen_bitfield_unit.set(5usize, 1u8, {
             let dma_skip_sync: u8 = unsafe { ::core::mem::transmute(dma_skip_sync) };
             dma_skip_sync as u64
+        });
+        __bindgen_bitfield_unit
+    }
+}
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct wakeup_source {
+    pub name: *const ffi::c_char,
+    pub id: ffi::c_int,
+    pub entry: list_head,
+    pub lock: spinlock_t,
+    pub wakeirq: *mut wake_irq,
+    pub timer: timer_list,
+    pub timer_expires: ffi::c_ulong,
+    pub total_time: ktime_t,
+    pub max_time: ktime_t,
+    pub last_time: ktime_t,
+    pub start_prevent_time: ktime_t,
+    pub prevent_sleep_time: ktime_t,
+    pub event_count: ffi::c_ulong,
+    pub active_count: ffi::c_ulong,
+    pub relax_count: ffi::c_ulong,
+    pub expire_count: ffi::c_ulong,
+    pub wakeup_count: ffi::c_ulong,
+    pub dev: *mut device,
+    pub _bitfield_align_1: [u8; 0],
+    pub _bitfield_1: __BindgenBitfieldUnit<[u8; 1usize]>,
+    pub __bindgen_padding_0: [u8; 7usize],
+}
+impl Default for wakeup_source {
+    fn default() -> Self {
+        let mut s = ::core::mem::MaybeUninit::<Self>::uninit();
+        unsafe {
+            ::core::ptr::write_bytes(s.as_mut_ptr(), 0, 1);
+            s.assume_init()
+        }
+    }
+}
+impl wakeup_source {
+    #[inline]
+    pub fn active(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_1.get(0usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_active(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_1.set(0usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn active_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_1),
+                0usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_active_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_1),
+                0usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn autosleep_enabled(&self) -> bool_ {
+        unsafe { ::core::mem::transmute(self._bitfield_1.get(1usize, 1u8) as u8) }
+    }
+    #[inline]
+    pub fn set_autosleep_enabled(&mut self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            self._bitfield_1.set(1usize, 1u8, val as u64)
+        }
+    }
+    #[inline]
+    pub unsafe fn autosleep_enabled_raw(this: *const Self) -> bool_ {
+        unsafe {
+            ::core::mem::transmute(<__BindgenBitfieldUnit<[u8; 1usize]>>::raw_get(
+                ::core::ptr::addr_of!((*this)._bitfield_1),
+                1usize,
+                1u8,
+            ) as u8)
+        }
+    }
+    #[inline]
+    pub unsafe fn set_autosleep_enabled_raw(this: *mut Self, val: bool_) {
+        unsafe {
+            let val: u8 = ::core::mem::transmute(val);
+            <__BindgenBitfieldUnit<[u8; 1usize]>>::raw_set(
+                ::core::ptr::addr_of_mut!((*this)._bitfield_1),
+                1usize,
+                1u8,
+                val as u64,
+            )
+        }
+    }
+    #[inline]
+    pub fn new_bitfield_1(
+        active: bool_,
+        autosleep_enabled: bool_,
+    ) -> __BindgenBitfieldUnit<[u8; 1usize]> {
+        let mut __bindgen_bitfield_unit: __BindgenBitfieldUnit<[u8; 1usize]> = Default::default();
+        __bindgen_bitfield_unit.set(0usize, 1u8, {
+            let active: u8 = unsafe { ::core::mem::transmute(active) };
+            active as u64
+        });
+        __bindgen_bitfield_unit.set(1usize, 1u8, {
+            let autosleep_enabled: u8 = unsafe { ::core::mem::transmute(autosleep_enabled) };
+            autosleep_enabled as u64
         });
         __bindgen_bitfield_unit
     }
@@ -10573,6 +11445,8 @@ pub struct request_queue {
     pub disk: *mut gendisk,
     pub mq_kobj: *mut kobject,
     pub limits: queue_limits,
+    pub dev: *mut device,
+    pub rpm_status: rpm_status,
     pub pm_only: atomic_t,
     pub stats: *mut blk_queue_stats,
     pub rq_qos: *mut rq_qos,

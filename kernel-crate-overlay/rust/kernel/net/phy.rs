@@ -2082,17 +2082,11 @@ pub const fn create_phy_driver<T: Driver>() -> DriverVTable {
         // SAFETY: All-zero bytes are a valid `struct mdio_driver_common`: it is plain C data
         // that the C side fills in at registration.
         mdiodrv: unsafe { core::mem::zeroed() },
-
         phy_id: T::PHY_DEVICE_ID.id(),
-
         name: T::NAME.as_char_ptr().cast_mut(),
-
         phy_id_mask: T::PHY_DEVICE_ID.mask_as_int(),
-
         features: core::ptr::null(),
-
         flags: T::FLAGS,
-
         driver_data: core::ptr::null(),
         soft_reset: if T::HAS_SOFT_RESET {
             Some(Adapter::<T>::soft_reset_callback)
