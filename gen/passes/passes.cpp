@@ -690,9 +690,12 @@ std::string Plan::dump() const {
     }
     for (const auto& m : t.methods) dump_method(o, m);
   }
-  for (const auto& e : enums)
+  for (const auto& e : enums) {
     o << "enum " << e.spec->rust << " (" << e.values.size() << " variants" << (e.c_type.empty() ? "" : ", C " + e.c_type)
       << ")\n";
+    for (const auto& x : e.c_exprs)
+      if (!x.empty()) o << "  variant value " << x << " (an enumerator)\n";
+  }
   for (const auto& g : consts) {
     o << "consts " << g.spec->module << " (" << g.consts.size() << ")\n";
     for (const auto& c : g.consts)
@@ -703,6 +706,10 @@ std::string Plan::dump() const {
   for (const auto& op : ops) {
     o << "ops " << op.spec->trait << " = " << op.spec->c << ": " << op.wired() << "/" << op.callbacks.size()
       << " callbacks wired\n";
+    if (op.driver_data && op.driver_data->get && op.driver_data->set)
+      o << "  driver data: Pin<" << op.spec->driver_data->box << "<T>> kept with " << op.driver_data->set->name
+        << ", read with " << op.driver_data->get->name << " from `" << op.driver_data->c_param << "`\n";
+    for (const auto& t : op.spec->types) o << "  type " << t.rust << (t.bounds.empty() ? "" : ": " + t.bounds) << "\n";
     for (const auto& c : op.callbacks) {
       o << "  " << (c.spec ? "wired    " : "excluded ") << c.field->name << (c.excluded ? " -- " + c.excluded->reason : "")
         << (c.spec && c.spec->internal ? " [internal]" : "") << "\n";
@@ -722,20 +729,30 @@ std::string Plan::dump() const {
         if (!a.make.empty()) o << "      unsafe " << a.make << " -- SAFETY: " << a.safety << "\n";
       }
       for (const auto& a : l.derived) {
-        o << "    param " << a.name << " derived -> " << a.trait_type << "; " << a.conv.describe() << "\n";
+        o << "    param " << a.name << " derived -> " << a.trait_type << "; " << a.conv.describe()
+          << (a.early ? " (made first: its C parameter is also passed on)" : "") << "\n";
         if (!a.make.empty()) o << "      unsafe " << a.make << " -- SAFETY: " << a.safety << "\n";
       }
+      if (!l.site.store.empty()) o << "    stores data: unsafe " << l.site.store << " -- SAFETY: " << l.site.store_safety << "\n";
+      if (!l.site.after.empty()) o << "    then: " << l.site.after << " -- SAFETY: " << l.site.after_safety << "\n";
 
       if (!l.prelude.empty()) o << "    prelude (hand-written, " << text::split_lines(l.prelude).size() << " lines)\n";
     }
   }
+  for (const auto& t : types)
+    for (const auto& m : t.methods)
+      for (const auto& c : m.low.site.checks) o << "method " << t.spec->rust << "::" << m.spec->rust << " checks " << c << " (EINVAL)\n";
   if (registration)
-    o << "registration " << registration->rust << ": " << registration->register_fn << "(" << registration->register_args
+    o << "registration " << registration->rust << (registration->single ? "<T> (one driver)" : "") << ": " << registration->register_fn << "(" << registration->register_args
       << ") / " << registration->unregister_fn << "(" << registration->unregister_args << ")"
       << (registration->unregister_cast.empty() ? "" : " -- CAST: " + registration->unregister_cast) << "\n";
-  if (device_id)
+  if (device_id) {
     o << "device_id " << device_id->rust << " = struct " << device_id->c_tag << " (" << device_id->ctors.size()
       << " constructors, " << device_id->getters.size() << " getters)\n";
+    if (!device_id->info.empty())
+      o << "  table " << device_id->table_macro << "!: info index in `" << device_id->info << "`, modpost symbol __mod_"
+        << device_id->modpost << "__<table>_device_table\n";
+  }
   if (module_macro)
     o << "module_macro " << module_macro->name << "! registers [" << module_macro->vtable << "] with "
       << module_macro->registration << ", table " << module_macro->device_table << "\n";

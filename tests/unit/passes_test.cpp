@@ -346,3 +346,97 @@ TEST_CASE("a spec names the types and enums of a shared spec it uses", "[passes]
                     "    guarantee: g\n    callbacks: {handle: {returns: enum Ret}}\n");
   CHECK(e.find("'enum Ret' is not an enum of this spec or of a spec it uses") != std::string::npos);
 }
+
+TEST_CASE("a bus driver: per-device data, a device table with info, one registration, bounds", "[passes][render]") {
+  Fixture f(
+      "typedef unsigned long kernel_ulong_t;\n"
+      "struct module;\n"
+      "struct bdev { int vendor; void *data; };\n"
+      "struct bdev_id { unsigned int vendor; kernel_ulong_t driver_data; };\n"
+      "struct bdrv { const char *name; const struct bdev_id *id_table;\n"
+      "  int (*probe)(struct bdev *d, const struct bdev_id *id); void (*remove)(struct bdev *d);\n"
+      "  int (*suspend)(struct bdev *d); };\n"
+      "static inline void *bdev_get_drvdata(struct bdev *d) { return d->data; }\n"
+      "static inline void bdev_set_drvdata(struct bdev *d, void *p) { d->data = p; }\n"
+      "int bdrv_register(struct bdrv *drv, struct module *owner, const char *mod_name);\n"
+      "void bdrv_unregister(struct bdrv *drv);\n"
+      "typedef unsigned int bres_t;\n"
+      "enum bres { BRES_OK = 1, BRES_FAIL = 2 };\n"
+      "enum { BDEV_NUM_BARS = 6 };\n"
+      "unsigned long long bdev_bar_start(struct bdev *d, int bar);\n");
+  const std::string spec =
+      "types:\n  - rust: Dev\n    c: struct bdev\n    methods:\n"
+      "      - {c: bdev_bar_start, rust: bar_start, receiver: \"&self\", args: {bar: \"u32 < BDEV_NUM_BARS\"},"
+      " returns: plain u64}\n"
+      "enums:\n  - rust: Res\n    macros: {BRES_OK: Ok, BRES_FAIL: Fail}\n"
+      "ops:\n  - c: struct bdrv\n    trait: Driver\n    vtable: V\n    create: c\n    guarantee: g\n"
+      "    types: [{rust: IdInfo, bounds: \"'static + Sync\"}]\n"
+      "    consts: [{rust: ID_TABLE, type: \"IdTable<Self::IdInfo>\"}]\n"
+      "    driver_data: {get: bdev_get_drvdata, set: bdev_set_drvdata}\n"
+      "    init: {name: \"null\", id_table: \"null\"}\n"
+      "    callbacks:\n"
+      "      probe:\n        required: true\n        params:\n          dev: \"&mut Dev\"\n"
+      "          info: {type: \"&Self::IdInfo\", from: id, via: \"id_info::<T>\", why: the id matched}\n"
+      "        returns: data\n"
+      "      remove: {params: {dev: \"&mut Dev\", this: \"Pin<&Self>\"}, drops_data: true}\n"
+      "      suspend: {params: {dev: \"&mut Dev\", this: \"Pin<&Self>\"}}\n"
+      "device_id:\n  rust: Id\n  c: struct bdev_id\n  driver_const: ID_TABLE\n  info: driver_data\n"
+      "  info_type: IdInfo\n  table_macro: bdev_table\n  modpost: bdev\n"
+      "  constructors: [{name: new, params: {vendor: u32}, fields: {vendor: vendor, driver_data: \"0\"}}]\n"
+      "registration:\n  rust: Registration\n  shape: single\n"
+      "  set: {name: \"name.as_char_ptr()\", id_table: \"T::ID_TABLE.as_ptr()\"}\n"
+      "  register: {c: bdrv_register, args: [vtable, module, name]}\n"
+      "  unregister: {c: bdrv_unregister, args: [vtable]}\n"
+      "module_macro: {name: module_bdev_driver}\n";
+  auto sp = spec::load_string(std::string(kSpecHead) + spec, "t.yaml");
+  auto p = f.plan(sp);
+  std::string d = p.dump();
+  INFO(d);
+  CHECK(d.find("driver data: Pin<KBox<T>> kept with bdev_set_drvdata, read with bdev_get_drvdata") != std::string::npos);
+  CHECK(d.find("returns data: Result<Pin<KBox<Self>>>") != std::string::npos);
+  CHECK(d.find("stores data: unsafe bindings::bdev_set_drvdata(d_ptr, KBox::into_raw(Pin::into_inner_unchecked(data))"
+               ".cast())") != std::string::npos);
+  CHECK(d.find("then: drop(unsafe { Pin::new_unchecked(KBox::from_raw(bindings::bdev_get_drvdata(d_ptr)") !=
+        std::string::npos);
+  // The driver data comes from the device the trait also gets: made first.
+  CHECK(d.find("param this derived -> Pin<&Self>; same (made first: its C parameter is also passed on)") !=
+        std::string::npos);
+  CHECK(d.find("unsafe Self::data(d)") != std::string::npos);
+  CHECK(d.find("method Dev::bar_start checks bar >= bindings::BDEV_NUM_BARS (EINVAL)") != std::string::npos);
+  CHECK(d.find("registration Registration<T> (one driver): bdrv_register(ptr, module.0, name.as_char_ptr())") !=
+        std::string::npos);
+  CHECK(d.find("table bdev_table!: info index in `driver_data`, modpost symbol __mod_bdev__<table>_device_table") !=
+        std::string::npos);
+  CHECK(d.find("helper rust_helper_bdev_get_drvdata") != std::string::npos);
+  // Enumerators of a named enum, as bindgen names them.
+  CHECK(d.find("variant value bindings::bres_BRES_OK (an enumerator)") != std::string::npos);
+
+  auto files = emit::render_rust_files(p, {"v", "header-specs/t.yaml", "k"});
+  const std::string& rs = files.at("rust/kernel/t.rs");
+  INFO(rs);
+  CHECK(rs.find("pub fn bar_start(&self, bar: u32) -> Result<u64>") != std::string::npos);
+  CHECK(rs.find("type IdInfo: 'static + Sync;") != std::string::npos);
+  // remove drops the data for every binding, so it is always installed, and does nothing by default.
+  CHECK(rs.find("remove: Some(Adapter::<T>::remove_callback)") != std::string::npos);
+  CHECK(rs.find("fn remove(_d: &mut Dev, _this: Pin<&Self>) {}") != std::string::npos);
+  CHECK(rs.find("pub struct Registration<T: Driver>") != std::string::npos);
+  CHECK(rs.find("macro_rules! bdev_table") != std::string::npos);
+  CHECK(rs.find("concat!(\"__mod_bdev__\", stringify!($module_table_name), \"_device_table\")") != std::string::npos);
+  CHECK(rs.find("macro_rules! module_bdev_driver") != std::string::npos);
+
+  // The vocabulary's mistakes.
+  auto no_dd = std::string(spec);
+  no_dd.replace(no_dd.find("    driver_data: {get: bdev_get_drvdata, set: bdev_set_drvdata}\n"),
+                std::string("    driver_data: {get: bdev_get_drvdata, set: bdev_set_drvdata}\n").size(), "");
+  CHECK(f.errors(no_dd).find("callback probe stores or drops driver data, but the ops table has no 'driver_data'") !=
+        std::string::npos);
+  auto bad_shape = std::string(spec);
+  bad_shape.replace(bad_shape.find("shape: single"), 13, "shape: one");
+  std::string load_error;
+  try {
+    spec::load_string(std::string(kSpecHead) + bad_shape, "t.yaml");
+  } catch (const Error& e) {
+    load_error = e.what();
+  }
+  CHECK(load_error.find("'shape' must be 'array' or 'single'") != std::string::npos);
+}

@@ -364,7 +364,6 @@ unsafe impl Sync for OpsVTable {}
 pub const fn create_ops<T: Ops>() -> OpsVTable {
     OpsVTable(Opaque::new(bindings::widget_ops {
         name: T::NAME.as_char_ptr(),
-
         flags: 0,
         start: if T::HAS_START {
             Some(Adapter::<T>::start_callback)
