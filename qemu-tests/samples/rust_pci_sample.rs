@@ -205,8 +205,7 @@ impl pci::Driver for SampleDriver {
             "probe: the ids of the device match its table entry",
             (vendor, device) == expected,
         );
-        dev_info!(
-            dev.as_ref(),
+        pr_info!(
             "kgen-pci: probe {:04x}:{:04x} ({:?}) subsystem {:04x}:{:04x} class {:06x} rev {} irq {}\n",
             vendor,
             device,
@@ -276,19 +275,19 @@ impl pci::Driver for SampleDriver {
 
     fn suspend(dev: &mut pci::Device, this: Pin<&Self>) -> Result {
         callback!("suspend");
-        dev_info!(dev.as_ref(), "kgen-pci: suspend {:?}\n", this.kind);
+        pr_info!("kgen-pci: suspend {:?} {:04x}\n", this.kind, dev.device_id());
         Ok(())
     }
 
     fn resume(dev: &mut pci::Device, this: Pin<&Self>) -> Result {
         callback!("resume");
-        dev_info!(dev.as_ref(), "kgen-pci: resume {:?}\n", this.kind);
+        pr_info!("kgen-pci: resume {:?} {:04x}\n", this.kind, dev.device_id());
         Ok(())
     }
 
     fn shutdown(dev: &mut pci::Device, this: Pin<&Self>) {
         callback!("shutdown");
-        dev_info!(dev.as_ref(), "kgen-pci: shutdown {:?}\n", this.kind);
+        pr_info!("kgen-pci: shutdown {:?} {:04x}\n", this.kind, dev.device_id());
     }
 
     fn sriov_configure(dev: &mut pci::Device, _this: Pin<&Self>, num_vfs: i32) -> Result<i32> {
@@ -303,7 +302,7 @@ impl pci::Driver for SampleDriver {
 
     fn sriov_set_msix_vec_count(_vf: &mut pci::Device, _msix_vec_count: i32) -> Result {
         callback!("sriov_set_msix_vec_count");
-        Err(EOPNOTSUPP)
+        Err(EINVAL)
     }
 
     fn sriov_get_vf_total_msix(_pf: &mut pci::Device, _this: Pin<&Self>) -> u32 {

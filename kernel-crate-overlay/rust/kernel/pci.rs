@@ -918,6 +918,7 @@ impl<U: 'static, const N: usize> IdArray<U, N> {
 /// A device table of any length, as a driver declares it in `Driver::ID_TABLE`.
 pub trait DeviceIdTable<U: 'static>: Sync {
     /// Returns the C table: the ids, then an all-zero entry.
+    #[doc(hidden)]
     fn as_ptr(&self) -> *const bindings::pci_device_id;
 
     /// Returns the info of the entry at `index`; past the end of the table, the first entry's
@@ -975,21 +976,22 @@ macro_rules! pci_device_table {
 /// [`Registration`]. The keys are those of [`module!`](crate::prelude::module).
 #[macro_export]
 macro_rules! module_pci_driver {
-    (type: $type:ty, name: $name:literal, $($f:tt)*) => {
+    (type: $type:ty, $($f:tt)*) => {
         struct Module {
             _reg: $crate::pci::Registration<$type>,
         }
 
         $crate::prelude::module! {
             type: Module,
-            name: $name,
             $($f)*
         }
 
         impl $crate::Module for Module {
             fn init(module: &'static $crate::ThisModule) -> $crate::error::Result<Self> {
+                // `module!` names the module in `__LOG_PREFIX`, NUL-terminated.
+                let name = $crate::str::CStr::from_bytes_with_nul(crate::__LOG_PREFIX)?;
                 Ok(Module {
-                    _reg: $crate::pci::Registration::new($crate::c_str!($name), module)?,
+                    _reg: $crate::pci::Registration::new(name, module)?,
                 })
             }
         }
