@@ -421,8 +421,11 @@ class View {
     mu::data d;
     const auto& fp = *cb.field->type.pointee;
     const auto& sc = *cb.spec;
-    d.set("name", cb.field->name);
-    d.set("NAME", text::to_upper(cb.field->name));
+    // The trait method (and its trampoline); `member` is the C struct's.
+    std::string method = sc.rust.empty() ? cb.field->name : sc.rust;
+    d.set("name", method);
+    d.set("NAME", text::to_upper(method));
+    d.set("member", cb.field->name);
     d.set("safety_doc", docs({"Called only by C through `" + o.record->tag + "::" + cb.field->name +
                               "`, under the contract stated on [`Adapter`]."},
                              4));
@@ -472,7 +475,9 @@ class View {
       auto derived = [&](bool early) {
         for (const auto& a : low.derived) {
           if (a.early != early) continue;
-          if (!a.make.empty()) {
+          if (!a.make.empty() && a.safety.empty()) {
+            w.line("let " + a.name + " = " + a.make + ";");  // a safe conversion
+          } else if (!a.make.empty()) {
             w.comment(a.safety, "SAFETY");
             w.line("let " + a.name + " = unsafe { " + a.make + " };");
           }
@@ -536,6 +541,9 @@ class View {
     d.set("create", so.create);
     d.set("c_tag", o.record->tag);
     d.set("guarantee_doc", docs({so.guarantee}));
+    d.set("guarantee_comment", docs({"The trampolines of `" + o.record->tag + "`, whose callbacks are methods of [`" +
+                                     so.trait + "`]. C calls them only through the table [`" + so.vtable +
+                                     "::build`] built for `T`, and guarantees every call that " + so.guarantee}));
     d.set("contract_doc", docs({"C calls each trampoline only through the `" + o.record->tag + "` that [`" +
                                 (so.table == "static" ? so.vtable + "::build" : so.create) +
                                 "`] built for `T`, and guarantees every call that " + so.guarantee}));
@@ -544,11 +552,19 @@ class View {
       if (cb.spec) wired.push_back(&cb);
     mu::data w{mu::data::type::list}, ex{mu::data::type::list}, init{mu::data::type::list};
     mu::data methods{mu::data::type::list};
-    std::vector<const passes::PlannedCallback*> in_trait;
+    // The trait also declares the callbacks of the tables that extend it.
+    std::vector<std::pair<const passes::PlannedOps*, const passes::PlannedCallback*>> in_trait;
     for (const auto* cb : wired)
-      if (!cb->spec->internal) in_trait.push_back(cb);
+      if (!cb->spec->internal) in_trait.push_back({&o, cb});
+    for (const auto& x : p_.ops)
+      if (&x != &o && so.extends.empty() && x.spec->extends == so.trait)
+        for (const auto& cb : x.callbacks) {
+          if (cb.spec && !cb.spec->internal) in_trait.push_back({&x, &cb});
+        }
     for (size_t i = 0; i < wired.size(); ++i) w << callback(o, *wired[i], i + 1 == wired.size());
-    for (size_t i = 0; i < in_trait.size(); ++i) methods << callback(o, *in_trait[i], i + 1 == in_trait.size());
+    for (size_t i = 0; i < in_trait.size(); ++i)
+      methods << callback(*in_trait[i].first, *in_trait[i].second, i + 1 == in_trait.size());
+    d.set("extends", !so.extends.empty());
     d.set("trait_methods", methods);
     d.set("static_table", so.table == "static");
     if (o.driver_data && o.driver_data->get) {

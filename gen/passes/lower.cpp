@@ -636,7 +636,10 @@ class Lowerer {
     std::map<size_t, size_t> direct;  // C parameter -> trait parameter passed as it is
     for (size_t k = 0; k < sc.params.size(); ++k) {
       const auto& tp = sc.params[k];
-      if (src[k] && src[k]->deref.empty() && tp.via.empty() && !conversion_for(o, tp.rust_type, src[k]->type))
+      // A spec enum from a C integer is made by `try_from_c`, below.
+      bool enum_from_int = planned_enum(tp.rust_type) && src[k] && src[k]->type.kind == CType::Kind::Int;
+      if (src[k] && src[k]->deref.empty() && tp.via.empty() && !conversion_for(o, tp.rust_type, src[k]->type) &&
+          !enum_from_int)
         direct[src[k]->param] = k;
     }
     std::map<size_t, size_t> arg_of;  // C parameter -> index in low.args
@@ -689,6 +692,24 @@ class Lowerer {
         d.access = Access::Shared;
         d.safety = deref + ", and so is the `struct " + s.type.pointee->tag + "` its `" + text::split(tp.from, '.').back() +
                    "` points at; `" + st->rust + "` is a transparent wrapper of it, and only a shared reference is made.";
+      } else if (const PlannedEnum* pe = (s.type.kind == CType::Kind::Int || s.type.kind == CType::Kind::Enum)
+                                             ? planned_enum(tp.rust_type)
+                                             : nullptr) {
+        // A C integer the spec's enum names: `try_from_c`, and for a value
+        // no variant names, the enum's `unknown` variant (or the error, in a
+        // callback that returns a Result).
+        pe->from_c = true;
+        std::string value = s.expr;
+        if (!pe->spec->unknown.empty()) {
+          d.make = tp.rust_type + "::try_from_c(" + value + ").unwrap_or(" + tp.rust_type + "::" + pe->spec->unknown + ")";
+        } else if (in_result) {
+          d.make = tp.rust_type + "::try_from_c(" + value + ")?";
+        } else {
+          d_.error(tp.loc, "callback " + cb.field->name + ": '" + tp.name + "' becomes `" + tp.rust_type +
+                               "`, which needs the enum's 'unknown' variant (this callback returns no Result)");
+        }
+        // Safe unless a field is read through a pointer.
+        d.safety = s.deref.empty() ? "" : deref + ".";
       } else if (s.type.kind == CType::Kind::Int || s.type.kind == CType::Kind::Bool ||
                  s.type.kind == CType::Kind::Enum) {
         std::string ffi = ffi_type(s.type);
@@ -765,7 +786,7 @@ class Lowerer {
       c_ret = "bindings::" + cret.typedef_name;
     low.c_ret = cret.kind == CType::Kind::Void ? "" : " -> " + c_ret;
     auto& site = low.site;
-    site.invoke = "T::" + cb.field->name + "(" + text::join(call, ", ") + ")";
+    site.invoke = "T::" + (sc.rust.empty() ? cb.field->name : sc.rust) + "(" + text::join(call, ", ") + ")";
     site.ffi_ret = ffi_ret;
     site.c_bool = cret.kind == CType::Kind::Bool;
     site.status_ok = o.spec->status_ok;

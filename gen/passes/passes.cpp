@@ -350,6 +350,19 @@ class Runner {
         continue;
       }
       PlannedOps po{&o, r, o.conversions, {}};
+      // A table that extends another's trait converts as that one does (the
+      // driver data, `Pin<&Self>`), through the same Adapter.
+      if (!o.extends.empty()) {
+        bool found = false;
+        for (const auto& base : p_.ops)
+          if (base.spec->trait == o.extends && base.spec->extends.empty()) {
+            po.conversions.insert(po.conversions.end(), base.conversions.begin(), base.conversions.end());
+            found = true;
+          }
+        if (!found)
+          d_.error(o.loc, "'extends: " + o.extends + "': no ops table before this one has that trait",
+                   "list the ops table of the trait first");
+      }
       if (const auto& dd = o.driver_data) {
         PlannedDriverData x;
         x.get = m_.function(dd->get);
@@ -459,7 +472,10 @@ class Runner {
         const model::CFunction* f = m_.function(fn);
         if (!f) d_.error(loc, "unknown C function '" + fn + "'", did_you_mean(m_, fn));
       }
-      if (s_.ops.size() != 1) d_.error(r->loc, "a registration needs exactly one ops table");
+      size_t own = 0;
+      for (const auto& o : s_.ops) own += o.extends.empty();
+      if (own != 1 || !s_.ops[0].extends.empty())
+        d_.error(r->loc, "a registration needs exactly one ops table with a trait of its own, listed first");
     }
     if (const auto& d = s_.device_id) {
       std::string tag = strip_tag(d->c, "struct");

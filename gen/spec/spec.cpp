@@ -725,10 +725,18 @@ class Loader {
     Location cl = p.loc, tl = p.loc, vl = p.loc, crl = p.loc, tbl = p.loc, sl = p.loc;
     p.c = o.str("c", true, "", &cl);
     if (o.is_str("c")) c_type(p.c, cl, "the C ops struct", "struct");
-    p.trait = o.str("trait", true, "", &tl);
-    if (o.is_str("trait")) {
-      rust_ident(p.trait, tl, "the trait name");
-      module.add(p.trait, tl);
+    Location exl = p.loc;
+    p.extends = o.str("extends", false, "", &exl);
+    if (!p.extends.empty()) {
+      rust_ident(p.extends, exl, "'extends' (the trait of another ops table)");
+      if (o.get("trait")) d_.error(exl, "an ops table that 'extends' a trait has no 'trait' of its own");
+      p.trait = p.extends;
+    } else {
+      p.trait = o.str("trait", true, "", &tl);
+      if (o.is_str("trait")) {
+        rust_ident(p.trait, tl, "the trait name");
+        module.add(p.trait, tl);
+      }
     }
     p.vtable = o.str("vtable", true, "", &vl);
     if (o.is_str("vtable")) {
@@ -829,6 +837,9 @@ class Loader {
         Obj co(*this, &vn, "callback '" + cb.name + "'");
         if (!co.ok()) continue;
         Location rl = co.loc();
+        Location rnl = co.loc();
+        cb.rust = co.str("rust", false, "", &rnl);
+        if (!cb.rust.empty()) rust_ident(cb.rust, rnl, "'rust' (the trait method)");
         cb.receiver = co.str("receiver", false, "mut", &rl);
         cb.receiver_loc = co.loc();
         if (cb.receiver != "mut" && cb.receiver != "shared") rust_ident(cb.receiver, rl, "the receiver (mut, shared or a guard type)");

@@ -144,6 +144,7 @@ struct ConstGroup {
 
 struct Callback {
   std::string name;  // member of the ops struct
+  std::string rust;  // the trait method, when not `name` (two tables of one trait share names)
   // "mut" -> &mut Device, "shared" -> &Device, or the name of one of the
   // type's lock guards: the C side calls it with that lock held, and the
   // callback gets the guard (which then does not unlock).
@@ -226,6 +227,10 @@ struct Ops {
   std::vector<Callback> callbacks;
   std::vector<Excluded> excluded;
   std::vector<ParamConversion> conversions;
+  // The trait of another ops table of this spec that this table's
+  // callbacks belong to (`pci_error_handlers` extends `pci_driver`'s
+  // Driver): no trait of its own, its trampolines join the other's Adapter.
+  std::string extends;
   std::string supertraits;  // bounds of the trait, e.g. "Sized"
   // opaque: a pub wrapper type built by `create` (registered by value);
   // static: a `pub(crate) struct <vtable><T>` whose `build()` returns a

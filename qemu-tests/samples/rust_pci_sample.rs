@@ -148,7 +148,7 @@ fn testdev_checks(dev: &pci::Device, bar: &pci::Bar<BAR0_SIZE>) -> Result {
     check(
         "testdev: a 16-bit and a 64-bit read agree with the 32-bit ones",
         ran!("Bar::read16", bar.read16(TESTDEV_OFFSET)) == offset as u16
-            && ran!("Bar::read64", bar.read64(TESTDEV_OFFSET)) & 0xffff_ffff == u64::from(offset),
+            && ran!("Bar::read64", bar.read64(TESTDEV_TEST)) >> 32 == u64::from(offset),
     );
     let before = bar.read32(TESTDEV_COUNT);
     let wrote = ran!(

@@ -23,38 +23,64 @@ pub use io::Bar;
 /// What a driver's error handler asks the PCI error recovery to do next (`pci_ers_result_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErsResult {
-    /// `PCI_ERS_RESULT_NONE`.
+    /// No result; the error handler is not supported.
     #[doc(alias = "PCI_ERS_RESULT_NONE")]
     None,
-    /// `PCI_ERS_RESULT_CAN_RECOVER`.
+    /// The device driver can recover without a slot reset.
     #[doc(alias = "PCI_ERS_RESULT_CAN_RECOVER")]
     CanRecover,
-    /// `PCI_ERS_RESULT_NEED_RESET`.
+    /// The device driver wants a slot reset.
     #[doc(alias = "PCI_ERS_RESULT_NEED_RESET")]
     NeedReset,
-    /// `PCI_ERS_RESULT_DISCONNECT`.
+    /// The device has completely failed and is unrecoverable.
     #[doc(alias = "PCI_ERS_RESULT_DISCONNECT")]
     Disconnect,
-    /// `PCI_ERS_RESULT_RECOVERED`.
+    /// The device driver is fully recovered and operational.
     #[doc(alias = "PCI_ERS_RESULT_RECOVERED")]
     Recovered,
-    /// `PCI_ERS_RESULT_NO_AER_DRIVER`.
+    /// No AER capabilities registered for the driver.
     #[doc(alias = "PCI_ERS_RESULT_NO_AER_DRIVER")]
     NoAerDriver,
+}
+
+impl ErsResult {
+    /// The C value of the variant.
+    pub(crate) const fn to_c(self) -> u32 {
+        match self {
+            Self::None => bindings::pci_ers_result_PCI_ERS_RESULT_NONE,
+            Self::CanRecover => bindings::pci_ers_result_PCI_ERS_RESULT_CAN_RECOVER,
+            Self::NeedReset => bindings::pci_ers_result_PCI_ERS_RESULT_NEED_RESET,
+            Self::Disconnect => bindings::pci_ers_result_PCI_ERS_RESULT_DISCONNECT,
+            Self::Recovered => bindings::pci_ers_result_PCI_ERS_RESULT_RECOVERED,
+            Self::NoAerDriver => bindings::pci_ers_result_PCI_ERS_RESULT_NO_AER_DRIVER,
+        }
+    }
 }
 
 /// The state of the link to a device, as error recovery reports it (`pci_channel_state_t`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChannelState {
-    /// `pci_channel_io_normal`.
+    /// I/O channel is in normal state.
     #[doc(alias = "pci_channel_io_normal")]
     Normal,
-    /// `pci_channel_io_frozen`.
+    /// I/O to the channel is blocked.
     #[doc(alias = "pci_channel_io_frozen")]
     Frozen,
-    /// `pci_channel_io_perm_failure`.
+    /// The PCI card is dead.
     #[doc(alias = "pci_channel_io_perm_failure")]
     PermFailure,
+}
+
+impl ChannelState {
+    /// The variant of a C value; `EINVAL` for a value no variant names.
+    pub(crate) const fn try_from_c(value: u32) -> Result<Self> {
+        match value {
+            bindings::pci_channel_io_normal => Ok(Self::Normal),
+            bindings::pci_channel_io_frozen => Ok(Self::Frozen),
+            bindings::pci_channel_io_perm_failure => Ok(Self::PermFailure),
+            _ => Err(code::EINVAL),
+        }
+    }
 }
 
 /// A PCI device (`struct pci_dev`), as the PCI core lends it to the driver's callbacks.
@@ -635,7 +661,7 @@ pub const fn create_pci_driver<T: Driver>() -> DriverVTable {
     DriverVTable(Opaque::new(bindings::pci_driver {
         name: core::ptr::null(),
         id_table: core::ptr::null(),
-        err_handler: core::ptr::null(),
+        err_handler: ErrorHandlersVTable::<T>::build(),
         groups: core::ptr::null_mut(),
         dev_groups: core::ptr::null_mut(),
         // SAFETY: All-zero bytes are a valid `struct device_driver`: it is plain C data that
@@ -750,6 +776,208 @@ pub trait Driver: Send {
     /// to the VFs.
     fn sriov_get_vf_total_msix(_pf: &mut Device, _this: Pin<&Self>) -> u32 {
         kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Implements the `error_detected` callback.
+    fn error_detected(_dev: &mut Device, _this: Pin<&Self>, _state: ChannelState) -> ErsResult {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Implements the `mmio_enabled` callback.
+    fn mmio_enabled(_dev: &mut Device, _this: Pin<&Self>) -> ErsResult {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Implements the `slot_reset` callback.
+    fn slot_reset(_dev: &mut Device, _this: Pin<&Self>) -> ErsResult {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Implements the `reset_prepare` callback.
+    fn reset_prepare(_dev: &mut Device, _this: Pin<&Self>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Implements the `reset_done` callback.
+    fn reset_done(_dev: &mut Device, _this: Pin<&Self>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Implements the `resume` callback.
+    fn error_resume(_dev: &mut Device, _this: Pin<&Self>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Implements the `cor_error_detected` callback.
+    fn cor_error_detected(_dev: &mut Device, _this: Pin<&Self>) {
+        kernel::build_error(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+// The trampolines of `pci_error_handlers`, whose callbacks are methods of [`Driver`]. C calls
+// them only through the table [`ErrorHandlersVTable::build`] built for `T`, and guarantees
+// every call that every `struct pci_dev` pointer is valid for the duration of the call, the
+// device lock is held, and the device is bound to `T` (its driver data is the `probe` result
+// of `T`, not yet dropped).
+
+impl<T: Driver> Adapter<T> {
+    /// # Safety
+    ///
+    /// Called only by C through `pci_error_handlers::error_detected`, under the contract stated
+    /// on [`Adapter`].
+    unsafe extern "C" fn error_detected_callback(
+        dev: *mut bindings::pci_dev,
+        error: crate::ffi::c_uint,
+    ) -> bindings::pci_ers_result_t {
+        // SAFETY: The C side calls this callback only on a device bound to `T`, whose driver data
+        // `probe` stored and nothing has dropped yet.
+        let this = unsafe { Self::data(dev) };
+        // SAFETY: `dev` points at a valid `pci_dev` that nothing else uses during the call (the
+        // contract of `pci_error_handlers::error_detected`).
+        let dev = unsafe { Device::from_raw(dev) };
+        let state = ChannelState::try_from_c(error).unwrap_or(ChannelState::PermFailure);
+        T::error_detected(dev, this, state).to_c()
+    }
+
+    /// # Safety
+    ///
+    /// Called only by C through `pci_error_handlers::mmio_enabled`, under the contract stated
+    /// on [`Adapter`].
+    unsafe extern "C" fn mmio_enabled_callback(
+        dev: *mut bindings::pci_dev,
+    ) -> bindings::pci_ers_result_t {
+        // SAFETY: The C side calls this callback only on a device bound to `T`, whose driver data
+        // `probe` stored and nothing has dropped yet.
+        let this = unsafe { Self::data(dev) };
+        // SAFETY: `dev` points at a valid `pci_dev` that nothing else uses during the call (the
+        // contract of `pci_error_handlers::mmio_enabled`).
+        let dev = unsafe { Device::from_raw(dev) };
+        T::mmio_enabled(dev, this).to_c()
+    }
+
+    /// # Safety
+    ///
+    /// Called only by C through `pci_error_handlers::slot_reset`, under the contract stated on
+    /// [`Adapter`].
+    unsafe extern "C" fn slot_reset_callback(
+        dev: *mut bindings::pci_dev,
+    ) -> bindings::pci_ers_result_t {
+        // SAFETY: The C side calls this callback only on a device bound to `T`, whose driver data
+        // `probe` stored and nothing has dropped yet.
+        let this = unsafe { Self::data(dev) };
+        // SAFETY: `dev` points at a valid `pci_dev` that nothing else uses during the call (the
+        // contract of `pci_error_handlers::slot_reset`).
+        let dev = unsafe { Device::from_raw(dev) };
+        T::slot_reset(dev, this).to_c()
+    }
+
+    /// # Safety
+    ///
+    /// Called only by C through `pci_error_handlers::reset_prepare`, under the contract stated
+    /// on [`Adapter`].
+    unsafe extern "C" fn reset_prepare_callback(dev: *mut bindings::pci_dev) {
+        // SAFETY: The C side calls this callback only on a device bound to `T`, whose driver data
+        // `probe` stored and nothing has dropped yet.
+        let this = unsafe { Self::data(dev) };
+        // SAFETY: `dev` points at a valid `pci_dev` that nothing else uses during the call (the
+        // contract of `pci_error_handlers::reset_prepare`).
+        let dev = unsafe { Device::from_raw(dev) };
+        T::reset_prepare(dev, this);
+    }
+
+    /// # Safety
+    ///
+    /// Called only by C through `pci_error_handlers::reset_done`, under the contract stated on
+    /// [`Adapter`].
+    unsafe extern "C" fn reset_done_callback(dev: *mut bindings::pci_dev) {
+        // SAFETY: The C side calls this callback only on a device bound to `T`, whose driver data
+        // `probe` stored and nothing has dropped yet.
+        let this = unsafe { Self::data(dev) };
+        // SAFETY: `dev` points at a valid `pci_dev` that nothing else uses during the call (the
+        // contract of `pci_error_handlers::reset_done`).
+        let dev = unsafe { Device::from_raw(dev) };
+        T::reset_done(dev, this);
+    }
+
+    /// # Safety
+    ///
+    /// Called only by C through `pci_error_handlers::resume`, under the contract stated on
+    /// [`Adapter`].
+    unsafe extern "C" fn error_resume_callback(dev: *mut bindings::pci_dev) {
+        // SAFETY: The C side calls this callback only on a device bound to `T`, whose driver data
+        // `probe` stored and nothing has dropped yet.
+        let this = unsafe { Self::data(dev) };
+        // SAFETY: `dev` points at a valid `pci_dev` that nothing else uses during the call (the
+        // contract of `pci_error_handlers::resume`).
+        let dev = unsafe { Device::from_raw(dev) };
+        T::error_resume(dev, this);
+    }
+
+    /// # Safety
+    ///
+    /// Called only by C through `pci_error_handlers::cor_error_detected`, under the contract
+    /// stated on [`Adapter`].
+    unsafe extern "C" fn cor_error_detected_callback(dev: *mut bindings::pci_dev) {
+        // SAFETY: The C side calls this callback only on a device bound to `T`, whose driver data
+        // `probe` stored and nothing has dropped yet.
+        let this = unsafe { Self::data(dev) };
+        // SAFETY: `dev` points at a valid `pci_dev` that nothing else uses during the call (the
+        // contract of `pci_error_handlers::cor_error_detected`).
+        let dev = unsafe { Device::from_raw(dev) };
+        T::cor_error_detected(dev, this);
+    }
+}
+
+/// The C `pci_error_handlers` of an implementation `T` of [`Driver`], as a constant the C side can
+/// keep a `'static` pointer to.
+pub(crate) struct ErrorHandlersVTable<T: Driver>(PhantomData<T>);
+
+impl<T: Driver> ErrorHandlersVTable<T> {
+    const VTABLE: bindings::pci_error_handlers = bindings::pci_error_handlers {
+        error_detected: if T::HAS_ERROR_DETECTED {
+            Some(Adapter::<T>::error_detected_callback)
+        } else {
+            None
+        },
+        mmio_enabled: if T::HAS_MMIO_ENABLED {
+            Some(Adapter::<T>::mmio_enabled_callback)
+        } else {
+            None
+        },
+        slot_reset: if T::HAS_SLOT_RESET {
+            Some(Adapter::<T>::slot_reset_callback)
+        } else {
+            None
+        },
+        reset_prepare: if T::HAS_RESET_PREPARE {
+            Some(Adapter::<T>::reset_prepare_callback)
+        } else {
+            None
+        },
+        reset_done: if T::HAS_RESET_DONE {
+            Some(Adapter::<T>::reset_done_callback)
+        } else {
+            None
+        },
+        resume: if T::HAS_ERROR_RESUME {
+            Some(Adapter::<T>::error_resume_callback)
+        } else {
+            None
+        },
+        cor_error_detected: if T::HAS_COR_ERROR_DETECTED {
+            Some(Adapter::<T>::cor_error_detected_callback)
+        } else {
+            None
+        },
+    };
+
+    /// Returns the C `pci_error_handlers` for `T`: callbacks `T` implements point at trampolines, the
+    /// others are `None`. The C side guarantees each trampoline that
+    /// every `struct pci_dev` pointer is valid for the duration of the call, the device lock is
+    /// held, and the device is bound to `T` (its driver data is the `probe` result of `T`, not yet
+    /// dropped).
+    pub(crate) const fn build() -> &'static bindings::pci_error_handlers {
+        &Self::VTABLE
     }
 }
 
@@ -975,6 +1203,8 @@ macro_rules! pci_device_table {
 /// The driver is registered when the module loads and unregistered when it unloads, through
 /// [`Registration`]. The keys are those of [`module!`](crate::prelude::module).
 #[macro_export]
+// `crate::__LOG_PREFIX` is the invoking module's, which `module!` defines.
+#[allow(clippy::crate_in_macro_def)]
 macro_rules! module_pci_driver {
     (type: $type:ty, $($f:tt)*) => {
         struct Module {

@@ -8961,6 +8961,10 @@ impl pci_slot {
 }
 pub type pci_power_t = ffi::c_int;
 pub type pci_channel_state_t = ffi::c_uint;
+pub const pci_channel_io_normal: _bindgen_ty_88 = 1;
+pub const pci_channel_io_frozen: _bindgen_ty_88 = 2;
+pub const pci_channel_io_perm_failure: _bindgen_ty_88 = 3;
+pub type _bindgen_ty_88 = ffi::c_uint;
 pub type pci_dev_flags_t = ffi::c_ushort;
 pub type pci_bus_flags_t = ffi::c_ushort;
 #[repr(C)]
@@ -11643,6 +11647,13 @@ impl Default for pci_dynids {
     }
 }
 pub type pci_ers_result_t = ffi::c_uint;
+pub const pci_ers_result_PCI_ERS_RESULT_NONE: pci_ers_result = 1;
+pub const pci_ers_result_PCI_ERS_RESULT_CAN_RECOVER: pci_ers_result = 2;
+pub const pci_ers_result_PCI_ERS_RESULT_NEED_RESET: pci_ers_result = 3;
+pub const pci_ers_result_PCI_ERS_RESULT_DISCONNECT: pci_ers_result = 4;
+pub const pci_ers_result_PCI_ERS_RESULT_RECOVERED: pci_ers_result = 5;
+pub const pci_ers_result_PCI_ERS_RESULT_NO_AER_DRIVER: pci_ers_result = 6;
+pub type pci_ers_result = ffi::c_uint;
 #[repr(C)]
 #[derive(Default, Copy, Clone)]
 pub struct pci_error_handlers {
