@@ -14,8 +14,9 @@ use core::ffi::c_void;
 /// `pci_iomap` maps memory BARs as MMIO and I/O port BARs as port I/O; the accessors use
 /// `ioread*`/`iowrite*`, which handle both. Offsets known when the kernel builds are checked
 /// against `SIZE` at build time (`read32`); offsets known only at run time are checked against
-/// the mapped length (`try_read32`). The 64-bit accessors are two 32-bit accesses, low half
-/// first, as `ioread64_lo_hi` does.
+/// the mapped length (`try_read32`). The 64-bit accessors are `ioread64_lo_hi` and
+/// `iowrite64_lo_hi`: one 8-byte access on MMIO, two 4-byte accesses (low half first) on port
+/// I/O.
 ///
 /// # Invariants
 ///
