@@ -541,6 +541,10 @@ class View {
     d.set("create", so.create);
     d.set("c_tag", o.record->tag);
     d.set("guarantee_doc", docs({so.guarantee}));
+    d.set("build_doc", docs({"Returns the C `" + o.record->tag + "` for `T`: callbacks `T` implements point at "
+                             "trampolines, the others are `None`. The C side guarantees each trampoline that " +
+                             so.guarantee},
+                            4));
     d.set("guarantee_comment", docs({"The trampolines of `" + o.record->tag + "`, whose callbacks are methods of [`" +
                                      so.trait + "`]. C calls them only through the table [`" + so.vtable +
                                      "::build`] built for `T`, and guarantees every call that " + so.guarantee}));

@@ -971,10 +971,10 @@ impl<T: Driver> ErrorHandlersVTable<T> {
         },
     };
 
-    /// Returns the C `pci_error_handlers` for `T`: callbacks `T` implements point at trampolines, the
-    /// others are `None`. The C side guarantees each trampoline that
-    /// every `struct pci_dev` pointer is valid for the duration of the call, the device lock is
-    /// held, and the device is bound to `T` (its driver data is the `probe` result of `T`, not yet
+    /// Returns the C `pci_error_handlers` for `T`: callbacks `T` implements point at
+    /// trampolines, the others are `None`. The C side guarantees each trampoline that every
+    /// `struct pci_dev` pointer is valid for the duration of the call, the device lock is held,
+    /// and the device is bound to `T` (its driver data is the `probe` result of `T`, not yet
     /// dropped).
     pub(crate) const fn build() -> &'static bindings::pci_error_handlers {
         &Self::VTABLE

@@ -304,11 +304,11 @@ impl<T: Operations> OperationsVTable<T> {
     };
 
     /// Returns the C `blk_mq_ops` for `T`: callbacks `T` implements point at trampolines, the
-    /// others are `None`. The C side guarantees each trampoline that
-    /// every pointer argument is valid for the duration of the call, every request was allocated by
-    /// a tag set built by `TagSet<T>` (so its private data area holds a request refcount,
-    /// initialized by `init_request`), and every request queue belongs to a disk built by
-    /// `GenDiskBuilder` for `T`.
+    /// others are `None`. The C side guarantees each trampoline that every pointer argument is
+    /// valid for the duration of the call, every request was allocated by a tag set built by
+    /// `TagSet<T>` (so its private data area holds a request refcount, initialized by
+    /// `init_request`), and every request queue belongs to a disk built by `GenDiskBuilder` for
+    /// `T`.
     pub(crate) const fn build() -> &'static bindings::blk_mq_ops {
         &Self::VTABLE
     }

@@ -172,8 +172,8 @@ impl<T: Ops> OpsVTable<T> {
     };
 
     /// Returns the C `queue_ops` for `T`: callbacks `T` implements point at trampolines, the
-    /// others are `None`. The C side guarantees each trampoline that
-    /// every pointer argument is valid for the duration of the call.
+    /// others are `None`. The C side guarantees each trampoline that every pointer argument is
+    /// valid for the duration of the call.
     pub(crate) const fn build() -> &'static bindings::queue_ops {
         &Self::VTABLE
     }
