@@ -727,9 +727,7 @@ class View {
       t.set("info_type", di.info_type);
       t.set("driver_trait", di.driver_trait);
       t.set("driver_const", di.driver_const);
-      std::string mp = di.mod_path;
-      if (text::starts_with(mp, "kernel::")) mp = mp.substr(8);
-      t.set("mod_path", mp);
+      t.set("mod_path", di.mod_path);
       t.set("zero_fields", str_list(di.zero_fields));
       d.set("table", t);
     } else {

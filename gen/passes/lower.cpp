@@ -883,6 +883,11 @@ class Lowerer {
     }
   }
 
+  // A module's path as `$crate::` names it in a macro: without `kernel::`.
+  static std::string crate_path(const std::string& rust_path) {
+    return text::starts_with(rust_path, "kernel::") ? rust_path.substr(8) : rust_path;
+  }
+
   // Registration, device ids and the module macro, from the spec and the C
   // model (resolve-registration checked that the names exist).
   void shapes() {
@@ -926,12 +931,11 @@ class Lowerer {
         for (const auto& a : r->unregister_args)
           if (a != "vtable")
             d_.error(r->unregister_loc, "a single registration unregisters with the driver only ('args: [vtable]')");
-        p_.registration = x;
       } else {
         x.register_args = args(r->register_args, false);
         x.unregister_args = args(r->unregister_args, true);
-        p_.registration = x;
       }
+      p_.registration = x;
     }
     if (const auto& di = s_.device_id) {
       PlannedDeviceId x;
@@ -949,6 +953,9 @@ class Lowerer {
         x.ctors.push_back(k);
       }
       const model::CRecord* rec = p_.c->record(x.c_tag);
+      // The all-zero entry that ends a table names every field.
+      if (rec)
+        for (const auto& cf : rec->fields) x.zero_fields.push_back(cf.name);
       for (const auto& [g, f] : di->getters) {
         const model::CField* cf = rec ? rec->field(f) : nullptr;
         x.getters.emplace_back(g, f, cf ? emit::rust_primitive(ffi_type(cf->type)) : "u32");
@@ -968,9 +975,7 @@ class Lowerer {
         x.table_macro = di->table_macro;
         x.modpost = di->modpost;
         x.info_type = di->info_type;
-        x.mod_path = s_.rust_path;
-        if (rec)
-          for (const auto& cf : rec->fields) x.zero_fields.push_back(cf.name);
+        x.mod_path = crate_path(s_.rust_path);
       }
       p_.device_id = x;
     }
@@ -983,11 +988,9 @@ class Lowerer {
       x.create = s_.ops.at(0).create;
       x.registration = s_.registration->rust;
       x.single = s_.registration->shape == "single";
-      x.mod_path = s_.rust_path;
-      if (text::starts_with(x.mod_path, "kernel::")) x.mod_path = x.mod_path.substr(8);
+      x.mod_path = crate_path(s_.rust_path);
       x.id_c_tag = s_.device_id ? text::split(s_.device_id->c, ' ').back() : "";
-      if (const model::CRecord* rec = p_.c->record(x.id_c_tag))
-        for (const auto& f : rec->fields) x.id_zero_fields.push_back(f.name);
+      if (p_.device_id) x.id_zero_fields = p_.device_id->zero_fields;
       p_.module_macro = x;
     }
   }

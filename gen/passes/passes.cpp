@@ -747,7 +747,8 @@ std::string Plan::dump() const {
       for (const auto& a : l.derived) {
         o << "    param " << a.name << " derived -> " << a.trait_type << "; " << a.conv.describe()
           << (a.early ? " (made first: its C parameter is also passed on)" : "") << "\n";
-        if (!a.make.empty()) o << "      unsafe " << a.make << " -- SAFETY: " << a.safety << "\n";
+        if (!a.make.empty() && a.safety.empty()) o << "      safe " << a.make << "\n";
+        else if (!a.make.empty()) o << "      unsafe " << a.make << " -- SAFETY: " << a.safety << "\n";
       }
       if (!l.site.store.empty()) o << "    stores data: unsafe " << l.site.store << " -- SAFETY: " << l.site.store_safety << "\n";
       if (!l.site.after.empty()) o << "    then: " << l.site.after << " -- SAFETY: " << l.site.after_safety << "\n";

@@ -233,8 +233,9 @@ struct PlannedDeviceId {
   std::string driver_trait, driver_const;  // the ops trait's const holding the driver's id
   // A table with per-entry info: the C field holding the index, the macro
   // declaring a table, and the modpost symbol's bus name (spec::DeviceId).
+  // `mod_path` is the module's path under `$crate::` (`pci`).
   std::string info, table_macro, modpost, info_type, mod_path;
-  std::vector<std::string> zero_fields;  // every field of the C struct, zeroed in the sentinel
+  std::vector<std::string> zero_fields;  // every field of the C struct, zeroed in the table's end
 };
 
 // The module macro: a module that registers drivers and exports a device table.
