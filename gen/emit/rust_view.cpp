@@ -99,7 +99,10 @@ class View {
     for (const auto& h : s_.hand_written) {
       mu::data x;
       x.set("module", h.module);
-      if (!h.reexport.empty()) x.set("reexport", h.reexport);
+      // One name is `pub use m::Name;`, several (a comma list) `pub use m::{A, B};`.
+      if (!h.reexport.empty())
+        x.set("reexport", h.reexport.find(',') == std::string::npos ? h.reexport
+                                                                     : "{" + h.reexport + "}");
       hw << x;
     }
     d.set("hand_written", hw);

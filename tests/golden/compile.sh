@@ -39,11 +39,12 @@ include!("$bindings");
 RS
     # The stand-in kernel crate names bindings::module (ThisModule).
     grep -q 'pub struct module\b' "$bindings" || echo 'pub struct module { _opaque: [u8; 0] }' >>"$out/bindings.rs"
-    cat >"$out/lib.rs" <<RS
+    # The crate root sits where the kernel's does (rust/kernel/lib.rs), so that the module's
+    # hand-written submodules resolve to rust/kernel/<module>/<name>.rs as in the kernel.
+    cat >"$out/overlay/rust/kernel/lib.rs" <<RS
 #![no_std]
 extern crate self as kernel;
 include!("$stub/kernel.rs");
-#[path = "$modfile"]
 pub mod $modname;
 RS
     rustc_root rustc --edition 2021 --crate-type rlib --crate-name bindings \
@@ -53,7 +54,7 @@ RS
     mapfile -t cfgs < <(sed -n 's/^#define \(CONFIG_[A-Z0-9_]*\) 1$/--cfg\n\1/p' "$case_dir"/*.h)
     rustc_root rustc --edition 2021 --crate-type rlib --crate-name kernel -D warnings "${cfgs[@]}" \
         --extern ffi="$work/libffi.rlib" --extern bindings="$out/libbindings.rlib" \
-        --extern stub_macros="$work/libstub_macros.so" -o "$out/libkernel.rlib" "$out/lib.rs"
+        --extern stub_macros="$work/libstub_macros.so" -o "$out/libkernel.rlib" "$out/overlay/rust/kernel/lib.rs"
     log "golden case $name: generated Rust compiles"
     n=$((n + 1))
 done
