@@ -214,6 +214,10 @@ impl<T> ::core::cmp::PartialEq for __BindgenUnionField<T> {
     }
 }
 impl<T> ::core::cmp::Eq for __BindgenUnionField<T> {}
+pub const IRQF_SHARED: u32 = 128;
+pub const IRQF_ONESHOT: u32 = 8192;
+pub const IRQF_NO_SUSPEND: u32 = 16384;
+pub const IRQF_NO_THREAD: u32 = 65536;
 pub const DUPLEX_HALF: u32 = 0;
 pub const DUPLEX_FULL: u32 = 1;
 pub const DUPLEX_UNKNOWN: u32 = 255;
