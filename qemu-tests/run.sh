@@ -388,7 +388,7 @@ main() {
     boot() {
         in_root timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
             -accel tcg -smp 2 -m 1G -nographic -no-reboot \
-            -device edu -device pci-testdev \
+            -device edu,dma_mask=0xffffffff -device pci-testdev \
             -kernel "$tree/arch/x86/boot/bzImage" -initrd "$initrd" \
             -append "console=ttyS0 panic=-1 loglevel=7 ${KGEN_QEMU_APPEND:-}" \
             </dev/null >"$serial" 2>&1

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Memory-mapped and port I/O through a PCI BAR.
+//! Memory-mapped and port I/O through a PCI BAR, interrupt handlers and the DMA mask, each
+//! tied to the device's binding.
 //!
 //! Hand-written part of `kernel::pci` (kgen spec `header-specs/pci.yaml`): the bounds of a
-//! mapping are a Rust type's (`Bar<SIZE>`), not something a C declaration states.
+//! mapping are a Rust type's (`Bar<SIZE>`), not something a C declaration states, and what
+//! must not outlive the binding is a [`Devres`].
 
 use super::Device;
-use crate::{bindings, build_assert, error::to_result, prelude::*, str::CStr};
+use crate::{
+    bindings, build_assert, devres::Devres, dma, error::to_result, irq, prelude::*, str::CStr,
+};
 use core::ffi::c_void;
 
 /// A BAR of a PCI device, reserved with `pci_request_region` and mapped with `pci_iomap`.
+///
+/// [`Device::iomap_region_sized`] returns it in a [`Devres`]: it is unmapped and released when
+/// the device is unbound, and cannot be reached after that.
 ///
 /// `pci_iomap` maps memory BARs as MMIO and I/O port BARs as port I/O; the accessors use
 /// `ioread*`/`iowrite*`, which handle both. Offsets known when the kernel builds are checked
@@ -38,18 +45,54 @@ unsafe impl<const SIZE: usize> Send for Bar<SIZE> {}
 unsafe impl<const SIZE: usize> Sync for Bar<SIZE> {}
 
 impl Device {
-    /// Reserves BAR `bar` under `name` and maps all of it; fails with `EINVAL` if the BAR is
-    /// shorter than `SIZE` bytes.
+    /// Reserves BAR `bar` under `name` and maps all of it, until the device is unbound; fails
+    /// with `EINVAL` if the BAR is shorter than `SIZE` bytes.
+    ///
+    /// Reach the mapping with [`try_access`](crate::devres::Revocable::try_access), which
+    /// returns `None` once the device was unbound (the mapping is gone then).
     pub fn iomap_region_sized<const SIZE: usize>(
         &self,
         bar: u32,
         name: &CStr,
-    ) -> Result<Bar<SIZE>> {
-        let len = usize::try_from(self.resource_len(bar)?)?;
+    ) -> Result<Devres<Bar<SIZE>>> {
+        Devres::new(self.as_ref(), Bar::new(self, bar, name)?, GFP_KERNEL)
+    }
+
+    /// Reserves and maps BAR `bar`, with offsets checked at run time only.
+    pub fn iomap_region(&self, bar: u32, name: &CStr) -> Result<Devres<Bar>> {
+        self.iomap_region_sized::<0>(bar, name)
+    }
+
+    /// Registers `handler` for the interrupt vector `index` (see
+    /// [`alloc_irq_vectors`](Device::alloc_irq_vectors)), until the device is unbound: the
+    /// line is freed then, however long the returned registration is kept. `flags` are
+    /// [`irq::flags`]; INTx lines may be shared (`SHARED`).
+    pub fn request_irq<T: irq::Handler + Send + 'static>(
+        &self,
+        index: u32,
+        flags: u32,
+        name: &'static CStr,
+        handler: T,
+    ) -> Result<Devres<irq::Registration<T>>> {
+        let line = self.irq_vector(index)?;
+        let registration = irq::Registration::new(line, flags, name, handler)?;
+        Devres::new(self.as_ref(), registration, GFP_KERNEL)
+    }
+
+    /// Sets the streaming and coherent DMA masks of the device; `EIO` if the platform cannot
+    /// do DMA under `mask`.
+    pub fn dma_set_mask_and_coherent(&self, mask: dma::DmaMask) -> Result {
+        dma::set_mask_and_coherent(self.as_ref(), mask)
+    }
+}
+
+impl<const SIZE: usize> Bar<SIZE> {
+    fn new(dev: &Device, bar: u32, name: &CStr) -> Result<Self> {
+        let len = usize::try_from(dev.resource_len(bar)?)?;
         if len == 0 || len < SIZE {
             return Err(EINVAL);
         }
-        let pdev = self.0.get();
+        let pdev = dev.0.get();
         let bar = i32::try_from(bar)?;
         // SAFETY: `pdev` is a valid `struct pci_dev` (the type invariant), `bar` a BAR number
         // that `resource_len` checked, and `name` a NUL-terminated string.
@@ -73,13 +116,6 @@ impl Device {
         })
     }
 
-    /// Reserves and maps BAR `bar`, with offsets checked at run time only.
-    pub fn iomap_region(&self, bar: u32, name: &CStr) -> Result<Bar> {
-        self.iomap_region_sized::<0>(bar, name)
-    }
-}
-
-impl<const SIZE: usize> Bar<SIZE> {
     /// The mapped length of the BAR, in bytes.
     pub fn len(&self) -> usize {
         self.len

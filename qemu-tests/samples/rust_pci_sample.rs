@@ -5,8 +5,12 @@
 //! It binds two devices that QEMU emulates for testing, and checks what it does to them:
 //!
 //! - `edu` (1234:11e8): the ID register, the liveness register (it reads back the inverse of
-//!   what was written), a factorial computed by the device and polled for, and a 64-bit
-//!   register (the DMA source address).
+//!   what was written), a factorial computed by the device and polled for, a 64-bit register
+//!   (the DMA source address), interrupts (one raised on demand, one that signals a factorial
+//!   done) through a handler registered with `Device::request_irq`, and a DMA round trip
+//!   (memory to the device's buffer and back, through two coherent allocations).
+//! - Across unbind: a BAR kept past `remove` (by an object that the driver core drops after
+//!   the device's resources) is revoked: `try_access` returns `None`.
 //! - `pci-testdev` (1b36:0005): a write to its MMIO BAR selects a test, whose header then
 //!   reads back through both BARs (MMIO and port I/O).
 //!
@@ -19,7 +23,16 @@
 //! This file must stay free of the keyword that opts out of Rust's checks: run.sh fails if it
 //! appears here.
 
-use kernel::{c_str, pci, prelude::*};
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{
+    c_str,
+    devres::Devres,
+    dma::{CoherentAllocation, DmaMask},
+    irq, new_mutex, pci,
+    prelude::*,
+    sync::{Arc, Mutex},
+    time::Ktime,
+};
 
 include!("kgen_cov.rs");
 
@@ -70,19 +83,99 @@ const EDU_LIVENESS: usize = 0x04;
 const EDU_FACTORIAL: usize = 0x08;
 const EDU_STATUS: usize = 0x20;
 const EDU_STATUS_COMPUTING: u32 = 0x01;
+/// Set in the status register: raise `EDU_IRQ_FACTORIAL` when a factorial is done.
+const EDU_STATUS_IRQ_ON_FACTORIAL: u32 = 0x80;
+const EDU_IRQ_STATUS: usize = 0x24;
+const EDU_IRQ_RAISE: usize = 0x60;
+const EDU_IRQ_ACK: usize = 0x64;
+const EDU_IRQ_FACTORIAL: u32 = 0x001;
+const EDU_IRQ_DMA: u32 = 0x100;
+/// An interrupt status that this sample raises through `EDU_IRQ_RAISE`.
+const EDU_IRQ_SAMPLE: u32 = 0x1000;
 const EDU_DMA_SRC: usize = 0x80;
+const EDU_DMA_DST: usize = 0x88;
+const EDU_DMA_COUNT: usize = 0x90;
+const EDU_DMA_CMD: usize = 0x98;
+const EDU_DMA_RUN: u64 = 0x1;
+const EDU_DMA_TO_RAM: u64 = 0x2;
+const EDU_DMA_IRQ: u64 = 0x4;
+/// The device address of edu's 4 KiB DMA buffer.
+const EDU_DMA_BUFFER: u64 = 0x40000;
+/// The words of the DMA round trip.
+const DMA_WORDS: usize = 16;
 
 /// `struct PCITestDevHdr` of QEMU's pci-testdev: the selected test and its offset.
 const TESTDEV_TEST: usize = 0x00;
 const TESTDEV_OFFSET: usize = 0x04;
 
-/// The per-device data: the mapped BAR 0, and which device it is.
+type Bar0 = pci::Bar<BAR0_SIZE>;
+
+/// The per-device data: which device it is, its mapped BAR 0 (shared with edu's interrupt
+/// handler), and edu's interrupt registration.
 struct SampleDriver {
     kind: Kind,
-    bar: pci::Bar<BAR0_SIZE>,
+    bar: Arc<Devres<Bar0>>,
+    irq: Option<Devres<irq::Registration<EduIrq>>>,
 }
 
-fn edu_checks(bar: &pci::Bar<BAR0_SIZE>) {
+/// What edu's interrupt handler saw: the interrupt status bits it acknowledged.
+#[derive(Default)]
+struct EduIrqs {
+    seen: AtomicU32,
+}
+
+/// edu's interrupt handler: acknowledges what the device raised and records it.
+struct EduIrq {
+    bar: Arc<Devres<Bar0>>,
+    seen: Arc<EduIrqs>,
+}
+
+impl irq::Handler for EduIrq {
+    fn handle(&self) -> irq::IrqReturn {
+        let Some(bar) = self.bar.try_access() else {
+            return irq::IrqReturn::None;
+        };
+        let status = bar.read32(EDU_IRQ_STATUS);
+        if status == 0 {
+            return irq::IrqReturn::None; // a shared INTx line, raised by another device
+        }
+        bar.write32(status, EDU_IRQ_ACK);
+        self.seen.seen.fetch_or(status, Ordering::AcqRel);
+        irq::IrqReturn::Handled
+    }
+}
+
+impl EduIrqs {
+    /// Waits (spinning, at most 2 s) for the handler to have seen `bits`, and clears them.
+    fn wait(&self, bits: u32) -> bool {
+        let start = Ktime::ktime_get();
+        while self.seen.load(Ordering::Acquire) & bits != bits {
+            if (Ktime::ktime_get() - start).to_ms() > 2000 {
+                return false;
+            }
+            core::hint::spin_loop();
+        }
+        self.seen.fetch_and(!bits, Ordering::AcqRel);
+        true
+    }
+}
+
+/// Holds a BAR past `remove`: the driver core drops it after the BAR's own devres node
+/// (devres nodes are released last-added first), so its `drop` sees the BAR revoked.
+struct KeptBar(Arc<Mutex<Option<Arc<Devres<Bar0>>>>>);
+
+impl Drop for KeptBar {
+    fn drop(&mut self) {
+        if let Some(bar) = self.0.lock().take() {
+            check(
+                "unbind: a BAR kept past remove is revoked (try_access is None)",
+                bar.try_access().is_none() && bar.is_revoked(),
+            );
+        }
+    }
+}
+
+fn edu_checks(bar: &Bar0) {
     let id = ran!("Bar::read32", bar.read32(EDU_ID));
     check("edu: the ID register ends in 0xed", id & 0xff == 0xed);
 
@@ -110,7 +203,10 @@ fn edu_checks(bar: &pci::Bar<BAR0_SIZE>) {
         ran!("Bar::read16", bar.read16(EDU_ID))
     );
     // The DMA source address (0x80) takes 8-byte accesses.
-    ran!("Bar::write64", bar.write64(0x1122_3344_5566_7788, EDU_DMA_SRC));
+    ran!(
+        "Bar::write64",
+        bar.write64(0x1122_3344_5566_7788, EDU_DMA_SRC)
+    );
     check(
         "edu: a 64-bit write, then a 64-bit and a 32-bit read of the DMA source address",
         ran!("Bar::read64", bar.read64(EDU_DMA_SRC)) == 0x1122_3344_5566_7788
@@ -143,7 +239,77 @@ fn edu_checks(bar: &pci::Bar<BAR0_SIZE>) {
     );
 }
 
-fn testdev_checks(dev: &pci::Device, bar: &pci::Bar<BAR0_SIZE>) -> Result {
+/// Interrupts and DMA with edu, through `irq` and its handler's record `seen`.
+fn edu_irq_dma_checks(dev: &pci::Device, bar: &Devres<Bar0>, seen: &EduIrqs) -> Result {
+    let io = bar.try_access().ok_or(ENXIO)?;
+    io.write32(EDU_IRQ_SAMPLE, EDU_IRQ_RAISE);
+    drop(io);
+    check(
+        "edu: an interrupt raised on demand reaches the handler, which acknowledges it",
+        seen.wait(EDU_IRQ_SAMPLE)
+            && bar.try_access().ok_or(ENXIO)?.read32(EDU_IRQ_STATUS) & EDU_IRQ_SAMPLE == 0,
+    );
+
+    let io = bar.try_access().ok_or(ENXIO)?;
+    io.write32(EDU_STATUS_IRQ_ON_FACTORIAL, EDU_STATUS);
+    io.write32(6, EDU_FACTORIAL);
+    drop(io);
+    let signalled = seen.wait(EDU_IRQ_FACTORIAL);
+    let io = bar.try_access().ok_or(ENXIO)?;
+    check(
+        "edu: the device computes 6! = 720 and signals it by interrupt",
+        signalled && io.read32(EDU_FACTORIAL) == 720,
+    );
+    io.write32(0, EDU_STATUS);
+    drop(io);
+
+    let to_device = ran!(
+        "CoherentAllocation::alloc_coherent",
+        CoherentAllocation::<u32>::alloc_coherent(dev.as_ref(), DMA_WORDS, GFP_KERNEL)
+    )?;
+    let from_device =
+        CoherentAllocation::<u32>::alloc_coherent(dev.as_ref(), DMA_WORDS, GFP_KERNEL)?;
+    check(
+        "dma: coherent allocations are zeroed, below the 32-bit mask",
+        (0..DMA_WORDS).all(|i| from_device.read(i) == Ok(0))
+            && to_device.dma_handle() < 1 << 32
+            && from_device.dma_handle() < 1 << 32
+            && to_device.size() == DMA_WORDS * 4,
+    );
+    for i in 0..DMA_WORDS {
+        to_device.write(i, 0xc0de_0000 | i as u32)?;
+    }
+    let bytes = (DMA_WORDS * 4) as u64;
+    let io = bar.try_access().ok_or(ENXIO)?;
+    io.write64(to_device.dma_handle(), EDU_DMA_SRC);
+    io.write64(EDU_DMA_BUFFER, EDU_DMA_DST);
+    io.write64(bytes, EDU_DMA_COUNT);
+    io.write64(EDU_DMA_RUN | EDU_DMA_IRQ, EDU_DMA_CMD);
+    drop(io);
+    let sent = seen.wait(EDU_IRQ_DMA);
+    let io = bar.try_access().ok_or(ENXIO)?;
+    io.write64(EDU_DMA_BUFFER, EDU_DMA_SRC);
+    io.write64(from_device.dma_handle(), EDU_DMA_DST);
+    io.write64(bytes, EDU_DMA_COUNT);
+    io.write64(EDU_DMA_RUN | EDU_DMA_TO_RAM | EDU_DMA_IRQ, EDU_DMA_CMD);
+    drop(io);
+    let received = seen.wait(EDU_IRQ_DMA);
+    check(
+        "dma: a buffer sent to edu by DMA comes back by DMA, word for word",
+        sent && received && (0..DMA_WORDS).all(|i| from_device.read(i) == to_device.read(i)),
+    );
+    check(
+        "dma: reads and writes past the allocation are EINVAL",
+        from_device.read(DMA_WORDS) == Err(EINVAL)
+            && from_device.write(DMA_WORDS, 0) == Err(EINVAL),
+    );
+    Ok(())
+}
+
+/// pci-testdev's checks. The BAR's guard holds the RCU read lock, so it is dropped before
+/// `iomap_region`, which may sleep.
+fn testdev_checks(dev: &pci::Device, bar: &Devres<Bar0>) -> Result {
+    let bar = bar.try_access().ok_or(ENXIO)?;
     ran!("Bar::write8", bar.write8(0, TESTDEV_TEST));
     check("testdev: MMIO selects test 0", bar.read8(TESTDEV_TEST) == 0);
     let offset = bar.read32(TESTDEV_OFFSET);
@@ -163,11 +329,13 @@ fn testdev_checks(dev: &pci::Device, bar: &pci::Bar<BAR0_SIZE>) -> Result {
         "testdev: the 16- and 64-bit writes select test 0 again",
         bar.read32(TESTDEV_OFFSET) == offset,
     );
+    drop(bar);
 
     let pio = ran!(
         "Device::iomap_region",
         dev.iomap_region(1, c_str!("rust_pci_sample pio"))
     )?;
+    let pio = pio.try_access().ok_or(ENXIO)?;
     check(
         "testdev: the port I/O BAR reads the selected test's header",
         ran!("Bar::try_read8", pio.try_read8(TESTDEV_TEST)) == Ok(0)
@@ -184,6 +352,53 @@ fn testdev_checks(dev: &pci::Device, bar: &pci::Bar<BAR0_SIZE>) -> Result {
             && ran!("Bar::try_write64", pio.try_write64(0, TESTDEV_TEST)).is_ok(),
     );
     Ok(())
+}
+
+/// Allocates edu's interrupt vector, registers the handler, and runs the interrupt and DMA
+/// checks.
+fn edu_irq(
+    dev: &pci::Device,
+    bar: &Arc<Devres<Bar0>>,
+) -> Result<Devres<irq::Registration<EduIrq>>> {
+    // edu's own DMA engine takes 28-bit addresses, but the kernel (no ZONE_DMA) cannot
+    // allocate below 2^28 for it: QEMU's edu is started with `dma_mask=0xffffffff`.
+    check(
+        "dma: a 28-bit mask is refused with EIO (the kernel has no ZONE_DMA)",
+        ran!(
+            "Device::dma_set_mask_and_coherent",
+            dev.dma_set_mask_and_coherent(DmaMask::new::<28>())
+        ) == Err(EIO),
+    );
+    dev.dma_set_mask_and_coherent(DmaMask::new::<32>())?;
+    let n = ran!(
+        "Device::alloc_irq_vectors",
+        dev.alloc_irq_vectors(1, 1, pci::irq_type::ALL_TYPES)
+    )?;
+    let vector = ran!("Device::irq_vector", dev.irq_vector(0))?;
+    check(
+        "edu: one interrupt vector (MSI or INTx)",
+        n == 1 && vector != 0,
+    );
+    let seen = Arc::new(EduIrqs::default(), GFP_KERNEL)?;
+    let handler = EduIrq {
+        bar: bar.clone(),
+        seen: seen.clone(),
+    };
+    let registration = ran!(
+        "Device::request_irq",
+        dev.request_irq(0, irq::flags::SHARED, c_str!("rust_pci_sample"), handler)
+    );
+    let registration = match registration {
+        Ok(registration) => registration,
+        Err(e) => {
+            dev.free_irq_vectors();
+            return Err(e);
+        }
+    };
+    if let Err(e) = edu_irq_dma_checks(dev, bar, &seen) {
+        pr_info!("kgen-pci: FAIL edu: interrupt and DMA checks ({:?})\n", e);
+    }
+    Ok(registration)
 }
 
 #[vtable]
@@ -224,18 +439,6 @@ impl pci::Driver for SampleDriver {
         ran!("Device::enable_device", dev.enable_device())?;
         ran!("Device::enable_device_mem", dev.enable_device_mem())?;
         ran!("Device::set_master", dev.set_master());
-        if *kind == Kind::Edu {
-            let n = ran!(
-                "Device::alloc_irq_vectors",
-                dev.alloc_irq_vectors(1, 1, pci::irq_type::ALL_TYPES)
-            )?;
-            let vector = ran!("Device::irq_vector", dev.irq_vector(0))?;
-            check(
-                "edu: one interrupt vector (MSI or INTx)",
-                n == 1 && vector != 0,
-            );
-            ran!("Device::free_irq_vectors", dev.free_irq_vectors());
-        }
         let start = ran!("Device::resource_start", dev.resource_start(0))?;
         let len = ran!("Device::resource_len", dev.resource_len(0))?;
         let flags = ran!("Device::resource_flags", dev.resource_flags(0))?;
@@ -248,24 +451,54 @@ impl pci::Driver for SampleDriver {
             dev.resource_len(6) == Err(EINVAL) && dev.resource_start(6) == Err(EINVAL),
         );
 
-        let bar = ran!(
-            "Device::iomap_region_sized",
-            dev.iomap_region_sized::<BAR0_SIZE>(0, c_str!("rust_pci_sample"))
-        )?;
-        match kind {
-            Kind::Edu => edu_checks(&bar),
-            Kind::TestDev => testdev_checks(dev, &bar)?,
+        // Made before the BAR, so that the driver core drops it after the BAR is revoked.
+        let kept = Arc::pin_init(new_mutex!(None), GFP_KERNEL)?;
+        if *kind == Kind::Edu {
+            Devres::new_foreign_owned(dev.as_ref(), KeptBar(kept.clone()), GFP_KERNEL)?;
         }
-        Ok(KBox::pin(SampleDriver { kind: *kind, bar }, GFP_KERNEL)?)
+        let bar = Arc::new(
+            ran!(
+                "Device::iomap_region_sized",
+                dev.iomap_region_sized::<BAR0_SIZE>(0, c_str!("rust_pci_sample"))
+            )?,
+            GFP_KERNEL,
+        )?;
+        let irq = match kind {
+            Kind::TestDev => {
+                testdev_checks(dev, &bar)?;
+                None
+            }
+            Kind::Edu => {
+                edu_checks(&*bar.try_access().ok_or(ENXIO)?);
+                *kept.lock() = Some(bar.clone());
+                Some(edu_irq(dev, &bar)?)
+            }
+        };
+        Ok(KBox::pin(
+            SampleDriver {
+                kind: *kind,
+                bar,
+                irq,
+            },
+            GFP_KERNEL,
+        )?)
     }
 
     fn remove(dev: &mut pci::Device, this: Pin<&Self>) {
         callback!("remove");
         if this.kind == Kind::Edu {
             check(
-                "remove: the BAR still works until the data is dropped",
-                this.bar.read32(EDU_ID) & 0xff == 0xed,
+                "remove: the BAR still works until the device's resources are released",
+                this.bar.try_access().map(|bar| bar.read32(EDU_ID) & 0xff) == Some(0xed),
             );
+        }
+        if let Some(irq) = &this.irq {
+            // The line is freed before its vectors: revoke the registration now.
+            check(
+                "remove: revoking the interrupt registration frees the line",
+                irq.revoke() && irq.try_access().is_none(),
+            );
+            ran!("Device::free_irq_vectors", dev.free_irq_vectors());
         }
         ran!("Device::clear_master", dev.clear_master());
         ran!("Device::disable_device", dev.disable_device());
@@ -273,7 +506,11 @@ impl pci::Driver for SampleDriver {
 
     fn suspend(dev: &mut pci::Device, this: Pin<&Self>) -> Result {
         callback!("suspend");
-        pr_info!("kgen-pci: suspend {:?} {:04x}\n", this.kind, dev.device_id());
+        pr_info!(
+            "kgen-pci: suspend {:?} {:04x}\n",
+            this.kind,
+            dev.device_id()
+        );
         Ok(())
     }
 
@@ -285,7 +522,11 @@ impl pci::Driver for SampleDriver {
 
     fn shutdown(dev: &mut pci::Device, this: Pin<&Self>) {
         callback!("shutdown");
-        pr_info!("kgen-pci: shutdown {:?} {:04x}\n", this.kind, dev.device_id());
+        pr_info!(
+            "kgen-pci: shutdown {:?} {:04x}\n",
+            this.kind,
+            dev.device_id()
+        );
     }
 
     fn sriov_configure(dev: &mut pci::Device, _this: Pin<&Self>, num_vfs: i32) -> Result<i32> {
