@@ -171,6 +171,8 @@ class SpecRefs {
     put(Kind::Function, me.c, r);
     put(Kind::Macro, me.c, r);
     for (const auto& a : me.args) args_[me.c].insert(a.name);
+    if (!me.errno_fn.empty())
+      put(Kind::Function, me.errno_fn, {me.errno_loc, "errno function of " + owner + "::" + me.rust, true});
   }
   void path(const std::string& tag, const std::string& p, const Ref& r) {
     std::string key = tag;

@@ -581,6 +581,7 @@ std::string kind_name(spec::Returns::Kind k) {
     case spec::Returns::Kind::NullPtr: return "null_ptr";
     case spec::Returns::Kind::Status: return "status";
     case spec::Returns::Kind::Data: return "data";
+    case spec::Returns::Kind::Out: return "out";
   }
   return "?";
 }

@@ -605,6 +605,7 @@ class Renderer {
 
   // "0 - OK", "%-EINVAL - bad argument": success items go away for a Result.
   std::string return_item(const std::string& t) {
+    if (ctx_.drop_returns) return "";
     if (ctx_.returns_result && !ctx_.returns_value) {
       static const std::regex ok(R"(^%?(0|zero)\b\s*([-:]|$).*)", std::regex::icase);
       if (std::regex_match(t, ok)) return "";
@@ -616,6 +617,7 @@ class Renderer {
   // beginning with "Returns", rewritten for a Result or an Option; "" when
   // the Rust return type says all of it.
   std::string returns_clauses(std::string r) {
+    if (ctx_.drop_returns) return "";
     r = text::trim(text::replace_all(r, "a an ", "an "));  // "a an error code" is common
     while (!r.empty() && (r.back() == '.' || r.back() == ';')) r.pop_back();
     if (r.empty()) return "";

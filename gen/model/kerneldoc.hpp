@@ -80,6 +80,9 @@ struct DocContext {
   bool returns_result = false;
   bool returns_value = false;   // Result<T>: non-negative C values are the T
   bool returns_option = false;  // Option<T>: a %NULL return is `None`
+  // The C return value is a status of the subsystem's own that the Rust
+  // function maps to an errno (the spec's `errno`): its prose is left out.
+  bool drop_returns = false;
   // The doc of the member or function documented just before this one, and
   // its Rust name: "Ditto for exit/teardown." becomes "Like `init_hctx`, but
   // for exit/teardown.", a bare "Ditto." repeats that doc. Without it such

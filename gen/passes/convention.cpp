@@ -72,6 +72,14 @@ void safety(CodeWriter& w, const MethodSite& m) {
   w.comment(m.safety, "SAFETY");
 }
 
+// `ret`, the C return value, as 0 or a negative errno: through the spec's
+// `errno` function when it names one.
+std::string errno_of(CodeWriter& w, const MethodSite& m) {
+  if (m.errno_call.empty()) return "ret";
+  w.comment(m.errno_safety, "SAFETY");
+  return "unsafe { " + m.errno_call + " }";
+}
+
 // The body of a `from_result(|| { ... })` closure, for callbacks returning a Result.
 void in_result(CodeWriter& w, const CallbackSite& c, const std::function<void(CodeWriter&)>& tail) {
   w.open("from_result(||");
@@ -97,7 +105,12 @@ class Errno : public Convention {
   std::string method_ret(const Returns&, const MethodSite&) const override { return " -> Result"; }
   void method_body(CodeWriter& w, const Returns&, const MethodSite& m) const override {
     safety(w, m);
-    w.line("to_result(" + unsafe_call(m) + ")");
+    if (m.errno_call.empty()) {
+      w.line("to_result(" + unsafe_call(m) + ")");
+      return;
+    }
+    w.line("let ret = " + unsafe_call(m) + ";");
+    w.line("to_result(" + errno_of(w, m) + ")");
   }
   std::string callback_ret(const Returns&, const CallbackSite&) const override { return " -> Result"; }
   void callback_body(CodeWriter& w, const Returns&, const CallbackSite& c) const override {
@@ -121,7 +134,7 @@ class Value : public Convention {
   void method_body(CodeWriter& w, const Returns&, const MethodSite& m) const override {
     safety(w, m);
     w.line("let ret = " + unsafe_call(m) + ";");
-    w.line("to_result(ret)?;");
+    w.line("to_result(" + errno_of(w, m) + ")?;");
     w.line("Ok(" + convert_into(w, "ret", m.ret) + ")");
   }
   std::string callback_ret(const Returns& r, const CallbackSite&) const override {
@@ -133,6 +146,28 @@ class Value : public Convention {
       w.line("Ok(" + convert_into(w, "ret", c.ret) + ")");
     });
   }
+};
+
+// Methods only: C writes the value through its last parameter and returns
+// 0 or an errno (through the spec's `errno` function, if named).
+class Out : public Convention {
+ public:
+  const char* name() const override { return "out"; }
+  std::string check(const CType& t, bool, const spec::Spec&, const Returns&) const override {
+    return t.kind == CType::Kind::Int && t.is_signed ? "" : "errno";
+  }
+  bool method_result() const override { return true; }
+  bool for_callbacks() const override { return false; }
+  std::string method_ret(const Returns& r, const MethodSite&) const override { return " -> Result<" + r.type + ">"; }
+  void method_body(CodeWriter& w, const Returns&, const MethodSite& m) const override {
+    w.line("let mut " + m.out + ": " + m.out_type + " = 0;");
+    safety(w, m);
+    w.line("let ret = " + unsafe_call(m) + ";");
+    w.line("to_result(" + errno_of(w, m) + ")?;");
+    w.line("Ok(" + convert_into(w, m.out, m.ret) + ")");
+  }
+  std::string callback_ret(const Returns&, const CallbackSite&) const override { return ""; }
+  void callback_body(CodeWriter&, const Returns&, const CallbackSite&) const override {}
 };
 
 class Void : public Convention {
@@ -337,6 +372,7 @@ const Convention& convention(Returns::Kind k) {
   static const Pointer err_ptr(true), null_ptr(false);
   static const Status status;
   static const Data data;
+  static const Out out;
   switch (k) {
     case Returns::Kind::Errno: return errno_;
     case Returns::Kind::Value: return value;
@@ -348,6 +384,7 @@ const Convention& convention(Returns::Kind k) {
     case Returns::Kind::NullPtr: return null_ptr;
     case Returns::Kind::Status: return status;
     case Returns::Kind::Data: return data;
+    case Returns::Kind::Out: return out;
   }
   return errno_;
 }

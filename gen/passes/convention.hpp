@@ -28,6 +28,12 @@ struct MethodSite {
   // the method return EINVAL before the call. A plain or void method that
   // checks returns a Result.
   std::vector<std::string> checks;
+  // out: the local the C function writes the value into (its last
+  // parameter), and the local's FFI type.
+  std::string out, out_type;
+  // The C return value into 0 or a negative errno, when the spec names an
+  // `errno` function (`bindings::f(ret)`), and why calling it is sound.
+  std::string errno_call, errno_safety;
 };
 
 // A trampoline's call of the trait method, as lowered.

@@ -240,15 +240,30 @@ class Lowerer {
     std::vector<std::string> slice_reasons;
     std::map<std::string, std::string> doc_names;  // C parameter -> Rust name ("" when folded into a slice)
     bool in_result = low.convention->method_result();
-    for (size_t i = 1; i < m.fn->params.size(); ++i) {
+    // out: the last C parameter points at the value the function writes.
+    size_t nparams = m.fn->params.size();
+    const model::CParam* out = nullptr;
+    if (m.returns.kind == Returns::Kind::Out) {
+      const model::CParam* last = nparams > 1 ? &m.fn->params.back() : nullptr;
+      if (!last || last->type.kind != CType::Kind::Pointer || last->type.pointee->kind != CType::Kind::Int ||
+          last->type.pointee->is_const)
+        d_.error(sm.loc, "'returns: out' needs " + m.fn->name + "'s last parameter to point at a writable integer",
+                 "use 'out' for functions such as 'int f(struct x *, int where, u8 *val)'");
+      else
+        out = last, --nparams;
+    }
+    for (size_t i = 1; i < nparams; ++i) {
       const auto& cp = m.fn->params[i];
       LoweredParam lp;
       lp.name = rust_ident(cp.name.empty() ? "arg" + std::to_string(i) : cp.name);
-      doc_names[cp.name] = lp.name;
       std::string ffi = ffi_type(cp.type);
       std::string below;
       for (const auto& a : sm.args)
-        if (a.name == cp.name) lp.rust_type = a.rust_type, below = a.below;
+        if (a.name == cp.name) {
+          lp.rust_type = a.rust_type, below = a.below;
+          if (!a.rust_name.empty()) lp.name = a.rust_name;
+        }
+      doc_names[cp.name] = lp.name;
       if (!below.empty()) {
         if (cp.type.kind != CType::Kind::Int)
           d_.error(sm.loc, "parameter '" + cp.name + "' of " + m.fn->name + " has a bound but is not an integer");
@@ -305,8 +320,20 @@ class Lowerer {
       low.params.push_back(lp);
     }
     auto& site = low.site;
+    if (out) {
+      site.out = rust_ident(out->name.empty() ? "out" : out->name);
+      site.out_type = ffi_type(*out->type.pointee);
+      call.push_back("&mut " + site.out);
+      slice_reasons.push_back("`&mut " + site.out + "` is valid for writes of a `" + site.out_type + "`");
+      doc_names[out->name] = "";
+    }
     site.c_fn = m.fn->name;
     site.call = "bindings::" + m.fn->name + "(" + text::join(call, ", ") + ")";
+    if (m.errno_fn) {
+      site.errno_call = "bindings::" + m.errno_fn->name + "(ret)";
+      site.errno_safety = "`" + m.errno_fn->name + "` takes a plain `int` and no pointer; the spec names it as " +
+                          "the mapping of `" + m.fn->name + "`'s return value to an errno.";
+    }
     site.c_bool = m.fn->ret.kind == CType::Kind::Bool;
     std::string what = "`" + m.fn->name + "` gets a valid `" + t.record->tag + "` (the type invariant)";
     switch (low.receiver) {
@@ -320,9 +347,14 @@ class Lowerer {
       site.safety.pop_back();  // the final '.'
       site.safety += "; " + text::join(slice_reasons, ", and ") + ".";
     }
-    std::string ffi_ret = ffi_type(m.fn->ret);
+    // The value returned: the C return value, or for `out` what C wrote.
+    const CType& ret_c = out ? *out->type.pointee : m.fn->ret;
+    std::string ffi_ret = ffi_type(ret_c);
     std::string rt = m.returns.type.empty() ? emit::rust_primitive(ffi_ret) : m.returns.type;
-    site.ret = plan_conversion(ffi_ret, rt, in_result, cast_reason("The value `" + m.fn->name + "` returns", m.fn->ret, rt));
+    site.ret = plan_conversion(ffi_ret, rt, in_result,
+                               cast_reason(out ? "The value `" + m.fn->name + "` writes to `" + site.out + "`"
+                                               : "The value `" + m.fn->name + "` returns",
+                                           ret_c, rt));
     if (m.returns.kind == Returns::Kind::ErrPtr || m.returns.kind == Returns::Kind::NullPtr) {
       const CType& r = m.fn->ret;
       const spec::Type* target = r.pointee ? type_by_tag(r.pointee->tag) : nullptr;
@@ -343,8 +375,9 @@ class Lowerer {
     if (!m.fn->params.empty()) dc.self_param = m.fn->params[0].name;
     for (const auto& [c, rust] : doc_names) dc.params[c] = rust;
     dc.returns_result = in_result;
-    dc.returns_value = m.returns.kind == Returns::Kind::Value;
+    dc.returns_value = m.returns.kind == Returns::Kind::Value || m.returns.kind == Returns::Kind::Out;
     dc.returns_option = m.returns.kind == Returns::Kind::NullPtr;
+    dc.drop_returns = m.errno_fn != nullptr;
   }
 
   // The Rust name of a spec type seen from the trait (`Self`) or from the

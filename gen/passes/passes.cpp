@@ -117,7 +117,23 @@ class Runner {
       if (!found) d_.error(a.loc, "function " + me.c + " has no parameter '" + a.name + "'");
     }
     if (fn->variadic) d_.error(me.loc, me.c + " is variadic; variadic functions cannot be wrapped");
-    return PlannedMethod{&me, fn, false, me.returns, {}};
+    const model::CFunction* errno_fn = nullptr;
+    if (!me.errno_fn.empty()) {
+      errno_fn = m_.function(me.errno_fn);
+      if (!errno_fn)
+        d_.error(me.errno_loc, "unknown errno function '" + me.errno_fn + "' for method " + t.rust + "::" + me.rust,
+                 did_you_mean(m_, me.errno_fn));
+      else if (errno_fn->params.size() != 1 || errno_fn->params[0].type.kind != model::CType::Kind::Int ||
+               errno_fn->ret.kind != model::CType::Kind::Int || !errno_fn->ret.is_signed)
+        d_.error(me.errno_loc, "errno function " + me.errno_fn + " is not 'int f(int)' (" + errno_fn->loc.str() + ")",
+                 "name a C function that maps this function's return value to 0 or a negative errno");
+      if (me.returns.kind != Returns::Kind::Errno && me.returns.kind != Returns::Kind::Value &&
+          me.returns.kind != Returns::Kind::Out)
+        d_.error(me.errno_loc, "'errno' needs a return convention that checks an errno (errno, value or out)");
+    }
+    PlannedMethod pm{&me, fn, false, me.returns, {}};
+    pm.errno_fn = errno_fn;
+    return pm;
   }
 
   // A function-like macro called as a method gets a helper whose prototype
@@ -540,11 +556,14 @@ class Runner {
   void helpers() {
     std::set<std::string> seen;
     auto each = [&](std::vector<PlannedMethod>& ms) {
-      for (auto& me : ms)
+      for (auto& me : ms) {
         if (me.fn->is_static_inline) {
           me.needs_helper = true;
           if (seen.insert(me.fn->name).second) p_.helpers.push_back(me.fn);
         }
+        if (me.errno_fn && me.errno_fn->is_static_inline && seen.insert(me.errno_fn->name).second)
+          p_.helpers.push_back(me.errno_fn);
+      }
     };
     for (auto& t : p_.types) {
       each(t.methods);
@@ -682,6 +701,9 @@ void dump_method(std::ostringstream& o, const PlannedMethod& m) {
     << "; value " << l.site.ret.describe() << "\n";
   for (const auto& p : l.params) o << "    param " << p.name << ": " << p.rust_type << "; " << p.conv.describe() << "\n";
   o << "    unsafe " << l.site.call << " -- SAFETY: " << l.site.safety << "\n";
+  if (!l.site.out.empty()) o << "    out " << l.site.out << ": " << l.site.out_type << "\n";
+  if (!l.site.errno_call.empty())
+    o << "    unsafe " << l.site.errno_call << " -- SAFETY: " << l.site.errno_safety << "\n";
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ struct PlannedMethod {
   bool needs_helper = false;  // static inline or macro: a rust_helper_* is generated
   spec::Returns returns;      // effective convention (spec, or derived from the C type)
   LoweredMethod low;
+  const model::CFunction* errno_fn = nullptr;  // the spec's `errno` function, if any
 };
 
 // A getter or setter after lowering.

@@ -367,7 +367,8 @@ class Loader {
     r.loc = at(n);
     r.explicit_ = true;
     static const char* kHint =
-        "use one of: errno, value <type>, void, bool, plain <type>, enum <RustEnum>, err_ptr, null_ptr, status, data";
+        "use one of: errno, value <type>, void, bool, plain <type>, enum <RustEnum>, err_ptr, null_ptr, status, data, "
+        "out <type>";
     if (n->kind != Kind::Scalar) {
       d_.error(at(n), std::string("'returns' must be a string such as 'errno', 'value u16', 'void', 'bool', 'enum Name', not ") +
                           yaml::kind_name(n->kind));
@@ -381,7 +382,7 @@ class Loader {
         {"errno", Returns::Kind::Errno}, {"value", Returns::Kind::Value},     {"void", Returns::Kind::Void},
         {"bool", Returns::Kind::Bool},   {"plain", Returns::Kind::Plain},     {"enum", Returns::Kind::Enum},
         {"err_ptr", Returns::Kind::ErrPtr}, {"null_ptr", Returns::Kind::NullPtr}, {"status", Returns::Kind::Status},
-        {"data", Returns::Kind::Data}};
+        {"data", Returns::Kind::Data},    {"out", Returns::Kind::Out}};
     auto it = kinds.find(k);
     if (it == kinds.end()) {
       d_.error(at(n), "unknown return convention " + shown(k), kHint);
@@ -389,7 +390,8 @@ class Loader {
     }
     r.kind = it->second;
     r.type = ty;
-    bool needs_type = r.kind == Returns::Kind::Value || r.kind == Returns::Kind::Plain || r.kind == Returns::Kind::Enum;
+    bool needs_type = r.kind == Returns::Kind::Value || r.kind == Returns::Kind::Plain ||
+                      r.kind == Returns::Kind::Enum || r.kind == Returns::Kind::Out;
     if (needs_type && ty.empty()) {
       d_.error(at(n), "return convention '" + k + "' needs a type, e.g. '" + k + (k == "enum" ? " State'" : " u16'"));
     } else if (!needs_type && !ty.empty()) {
@@ -412,14 +414,19 @@ class Loader {
         rust_ident(ps[i].first, locs[i], "the parameter");
       else
         c_ident(ps[i].first, locs[i], "the C parameter");
-      std::string below;
+      std::string below, rename;
+      if (size_t colon = ps[i].second.find(": "); colon != std::string::npos && !rust_names) {
+        rename = text::trim(ps[i].second.substr(0, colon));
+        ps[i].second = text::trim(ps[i].second.substr(colon + 2));
+        rust_ident(rename, locs[i], "the Rust name of '" + ps[i].first + "'");
+      }
       if (size_t lt = ps[i].second.find(" < "); lt != std::string::npos && !rust_names) {
         below = text::trim(ps[i].second.substr(lt + 3));
         ps[i].second = text::trim(ps[i].second.substr(0, lt));
         c_ident(below, locs[i], "the bound of '" + ps[i].first + "' (a C constant)");
       }
       rust_type(ps[i].second, locs[i], "the type of '" + ps[i].first + "'");
-      out.push_back({ps[i].first, ps[i].second, locs[i], "", "", "", below});
+      out.push_back({ps[i].first, ps[i].second, locs[i], "", "", "", below, rename});
     }
     return out;
   }
@@ -493,6 +500,9 @@ class Loader {
     m.returns = returns(o.get("returns"), Returns{});
     m.context = o.str("context");
     m.doc = o.str("doc");
+    m.errno_loc = m.loc;
+    m.errno_fn = o.str("errno", false, "", &m.errno_loc);
+    if (!m.errno_fn.empty()) c_ident(m.errno_fn, m.errno_loc, "the errno function");
     return m;
   }
 

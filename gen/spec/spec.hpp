@@ -25,6 +25,8 @@ struct Returns {
     Status,   // callbacks: Rust Result -> a C status code, through the ops table's 'status'
     Data,     // callbacks: Result<Pin<KBox<Self>>> -> 0 or an errno; the data is stored
               // on the device through the ops table's `driver_data.set`
+    Out,      // methods: the C function writes the value through its last parameter (a
+              // pointer to an integer) and returns 0 or an errno -> Result<T>
   };
   Kind kind = Kind::Errno;
   std::string type;  // Rust type for Value/Plain/Enum
@@ -44,6 +46,9 @@ struct ArgMap {
   // Method arguments only: the value must be below this C constant (written
   // `u32 < PCI_STD_NUM_BARS`); the method checks it and returns EINVAL.
   std::string below;
+  // Method arguments only: the Rust name, when it is not the C one (written
+  // `offset: u16`, for a C parameter named like a Rust keyword, say).
+  std::string rust_name;
 };
 
 // A hand-written unsafe fn that turns a C value of type `c` into `rust` for
@@ -65,6 +70,11 @@ struct Method {
   Returns returns;
   std::string context;  // "may sleep", "atomic", "holds <lock>"...
   std::string doc;      // overrides kernel-doc when set
+  // A C function `int f(int)` that turns the return value into 0 or a
+  // negative errno (pcibios_err_to_errno for PCIBIOS_* codes); empty: the
+  // value already is one.
+  std::string errno_fn;
+  Location errno_loc;
   Location loc;
 };
 

@@ -440,3 +440,61 @@ TEST_CASE("a bus driver: per-device data, a device table with info, one registra
   }
   CHECK(load_error.find("'shape' must be 'array' or 'single'") != std::string::npos);
 }
+
+TEST_CASE("out values, errno functions and renamed arguments are planned, and misuse is reported",
+          "[passes][lower]") {
+  Fixture f(
+      "typedef unsigned short u16;\n"
+      "struct dev { int speed; };\n"
+      "static inline int dev_status_to_errno(int s) { return s ? -5 : 0; }\n"
+      "int dev_read(const struct dev *d, int where, u16 *val);\n"
+      "int dev_write(const struct dev *d, int where, u16 val);\n"
+      "int dev_count(struct dev *d, int where);\n"
+      "int dev_ptr_errno(struct dev *d, int *p);\n");
+  const std::string type = "types:\n  - rust: Dev\n    c: struct dev\n    methods:\n";
+  auto s = spec::load_string(
+      std::string(kSpecHead) + type +
+          "      - {c: dev_read, rust: read, receiver: \"&self\", args: {where: \"offset: u16\"}, returns: out u16,\n"
+          "         errno: dev_status_to_errno}\n"
+          "      - {c: dev_write, rust: write, receiver: \"&self\", args: {where: \"offset: u16\", val: \"value: u16\"},\n"
+          "         errno: dev_status_to_errno}\n",
+      "t.yaml");
+  std::string dumped;
+  auto p = passes::run_passes(s, f.m, {}, [&](const char* pass, const passes::Plan& pl) {
+    if (std::string(pass) == "lower") dumped = pl.dump();
+  });
+  INFO(dumped);
+  CHECK(dumped.find("returns out: Result<u16>") != std::string::npos);
+  CHECK(dumped.find("param offset: u16; from u16 into crate::ffi::c_int") != std::string::npos);
+  CHECK(dumped.find("unsafe bindings::dev_read(ptr, crate::ffi::c_int::from(offset), &mut val) -- SAFETY: ") !=
+        std::string::npos);
+  CHECK(dumped.find("`&mut val` is valid for writes of a `u16`.") != std::string::npos);
+  CHECK(dumped.find("out val: u16") != std::string::npos);
+  CHECK(dumped.find("unsafe bindings::dev_status_to_errno(ret) -- SAFETY: `dev_status_to_errno` takes a plain "
+                    "`int`") != std::string::npos);
+  // The errno function is static inline: it gets a helper, once.
+  REQUIRE(p.helpers.size() == 1);
+  CHECK(p.helpers[0]->name == "dev_status_to_errno");
+  // The rendered body reads the value C wrote, after checking the mapped status.
+  std::string rs = emit::render_rust_module(p, {});
+  CHECK(rs.find("pub fn read(&self, offset: u16) -> Result<u16> {") != std::string::npos);
+  CHECK(rs.find("let mut val: u16 = 0;") != std::string::npos);
+  CHECK(rs.find("to_result(unsafe { bindings::dev_status_to_errno(ret) })?;\n        Ok(val)") != std::string::npos);
+  CHECK(rs.find("pub fn write(&self, offset: u16, value: u16) -> Result {") != std::string::npos);
+
+  // Misuse: no out parameter, an errno function of the wrong shape or unknown,
+  // errno with a convention that checks none, a bad Rust name.
+  auto lowered = f.errors(type + "      - {c: dev_count, rust: a, returns: out u16}\n");
+  CHECK(lowered.find("'returns: out' needs dev_count's last parameter to point at a writable integer") !=
+        std::string::npos);
+  auto e = f.errors(type + "      - {c: dev_ptr_errno, rust: c, errno: dev_read}\n"
+                           "      - {c: dev_count, rust: d, returns: void, errno: dev_status_to_errno}\n"
+                           "      - {c: dev_count, rust: e, errno: dev_nope}\n");
+  CHECK(e.find("errno function dev_read is not 'int f(int)'") != std::string::npos);
+  CHECK(e.find("'errno' needs a return convention that checks an errno") != std::string::npos);
+  CHECK(e.find("unknown errno function 'dev_nope'") != std::string::npos);
+  CHECK_THROWS_WITH(
+      spec::load_string(std::string(kSpecHead) + type + "      - {c: dev_count, rust: g, args: {where: \"fn: u16\"}}\n",
+                        "t.yaml"),
+      Catch::Contains("the Rust name of 'where' 'fn' is a Rust keyword"));
+}

@@ -9,9 +9,6 @@
 use crate::{error::*, prelude::*, types::Opaque};
 use core::marker::PhantomData;
 
-pub mod units;
-pub use units::{Rpm, Rps};
-
 /// Where a widget is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
