@@ -78,6 +78,13 @@ kernel::module_pci_driver! {
 /// The registers this sample uses: all of them lie in the first 256 bytes of BAR 0.
 const BAR0_SIZE: usize = 256;
 
+// Offsets in the configuration space header (include/uapi/linux/pci_regs.h).
+const PCI_VENDOR_ID: u16 = 0x00;
+const PCI_DEVICE_ID: u16 = 0x02;
+const PCI_COMMAND: u16 = 0x04;
+const PCI_REVISION_ID: u16 = 0x08;
+const PCI_INTERRUPT_LINE: u16 = 0x3c;
+
 const EDU_ID: usize = 0x00;
 const EDU_LIVENESS: usize = 0x04;
 const EDU_FACTORIAL: usize = 0x08;
@@ -306,6 +313,57 @@ fn edu_irq_dma_checks(dev: &pci::Device, bar: &Devres<Bar0>, seen: &EduIrqs) -> 
     Ok(())
 }
 
+/// Configuration space reads and writes, through the header both devices have.
+fn config_checks(dev: &pci::Device) -> Result {
+    let ids = ran!("Device::read_config_u32", dev.read_config_u32(PCI_VENDOR_ID))?;
+    check(
+        "config: the 16- and 32-bit reads of the IDs agree with the getters",
+        ran!("Device::read_config_u16", dev.read_config_u16(PCI_DEVICE_ID))
+            == Ok(dev.device_id())
+            && ids == u32::from(dev.vendor_id()) | (u32::from(dev.device_id()) << 16),
+    );
+    check(
+        "config: the 8-bit read of the revision agrees with the getter",
+        ran!("Device::read_config_u8", dev.read_config_u8(PCI_REVISION_ID))
+            == Ok(dev.revision_id()),
+    );
+    // The interrupt line register is scratch for the device: it takes any value.
+    let line = dev.read_config_u8(PCI_INTERRUPT_LINE)?;
+    ran!(
+        "Device::write_config_u8",
+        dev.write_config_u8(PCI_INTERRUPT_LINE, 0x5a)
+    )?;
+    let wrote = dev.read_config_u8(PCI_INTERRUPT_LINE);
+    dev.write_config_u8(PCI_INTERRUPT_LINE, line)?;
+    check(
+        "config: an 8-bit write of the interrupt line reads back",
+        wrote == Ok(0x5a),
+    );
+    let command = dev.read_config_u16(PCI_COMMAND)?;
+    let interrupt = dev.read_config_u32(PCI_INTERRUPT_LINE)?;
+    check(
+        "config: 16- and 32-bit writes of the values read succeed",
+        ran!(
+            "Device::write_config_u16",
+            dev.write_config_u16(PCI_COMMAND, command)
+        )
+        .is_ok()
+            && ran!(
+                "Device::write_config_u32",
+                dev.write_config_u32(PCI_INTERRUPT_LINE, interrupt)
+            )
+            .is_ok()
+            && dev.read_config_u16(PCI_COMMAND) == Ok(command),
+    );
+    check(
+        "config: unaligned accesses are EFAULT (PCIBIOS_BAD_REGISTER_NUMBER)",
+        dev.read_config_u16(PCI_VENDOR_ID + 1) == Err(EFAULT)
+            && dev.read_config_u32(PCI_DEVICE_ID) == Err(EFAULT)
+            && dev.write_config_u32(PCI_INTERRUPT_LINE + 1, 0) == Err(EFAULT),
+    );
+    Ok(())
+}
+
 /// pci-testdev's checks. The BAR's guard holds the RCU read lock, so it is dropped before
 /// `iomap_region`, which may sleep.
 fn testdev_checks(dev: &pci::Device, bar: &Devres<Bar0>) -> Result {
@@ -450,6 +508,7 @@ impl pci::Driver for SampleDriver {
             "probe: BAR 6 (past the last) is EINVAL",
             dev.resource_len(6) == Err(EINVAL) && dev.resource_start(6) == Err(EINVAL),
         );
+        config_checks(dev)?;
 
         // Made before the BAR, so that the driver core drops it after the BAR is revoked.
         let kept = Arc::pin_init(new_mutex!(None), GFP_KERNEL)?;

@@ -28,3 +28,8 @@ void rust_helper_pci_set_drvdata(struct pci_dev *pdev, void *data)
 {
 	pci_set_drvdata(pdev, data);
 }
+
+int rust_helper_pcibios_err_to_errno(int err)
+{
+	return pcibios_err_to_errno(err);
+}

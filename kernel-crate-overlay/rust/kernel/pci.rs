@@ -387,6 +387,106 @@ impl Device {
         // exclusive access.
         unsafe { bindings::pci_disable_sriov(ptr) };
     }
+
+    /// Reads the byte at `offset` of the device's configuration space. `EFAULT` for an offset
+    /// the access cannot take (past the space, or not aligned to its width), `ENODEV` when the
+    /// device is gone.
+    #[doc(alias = "pci_read_config_byte")]
+    pub fn read_config_u8(&self, offset: u16) -> Result<u8> {
+        let ptr = self.0.get();
+        let mut val: u8 = 0;
+        // SAFETY: `pci_read_config_byte` gets a valid `pci_dev` (the type invariant) and needs no
+        // exclusive access; `&mut val` is valid for writes of a `u8`.
+        let ret = unsafe {
+            bindings::pci_read_config_byte(ptr, crate::ffi::c_int::from(offset), &mut val)
+        };
+        // SAFETY: `pcibios_err_to_errno` takes a plain `int` and no pointer; the spec names it as
+        // the mapping of `pci_read_config_byte`'s return value to an errno.
+        to_result(unsafe { bindings::pcibios_err_to_errno(ret) })?;
+        Ok(val)
+    }
+
+    /// Reads the 16-bit word at `offset` of the device's configuration space. `EFAULT` for an
+    /// offset the access cannot take (past the space, or not aligned to its width), `ENODEV`
+    /// when the device is gone.
+    #[doc(alias = "pci_read_config_word")]
+    pub fn read_config_u16(&self, offset: u16) -> Result<u16> {
+        let ptr = self.0.get();
+        let mut val: u16 = 0;
+        // SAFETY: `pci_read_config_word` gets a valid `pci_dev` (the type invariant) and needs no
+        // exclusive access; `&mut val` is valid for writes of a `u16`.
+        let ret = unsafe {
+            bindings::pci_read_config_word(ptr, crate::ffi::c_int::from(offset), &mut val)
+        };
+        // SAFETY: `pcibios_err_to_errno` takes a plain `int` and no pointer; the spec names it as
+        // the mapping of `pci_read_config_word`'s return value to an errno.
+        to_result(unsafe { bindings::pcibios_err_to_errno(ret) })?;
+        Ok(val)
+    }
+
+    /// Reads the 32-bit word at `offset` of the device's configuration space. `EFAULT` for an
+    /// offset the access cannot take (past the space, or not aligned to its width), `ENODEV`
+    /// when the device is gone.
+    #[doc(alias = "pci_read_config_dword")]
+    pub fn read_config_u32(&self, offset: u16) -> Result<u32> {
+        let ptr = self.0.get();
+        let mut val: u32 = 0;
+        // SAFETY: `pci_read_config_dword` gets a valid `pci_dev` (the type invariant) and needs no
+        // exclusive access; `&mut val` is valid for writes of a `u32`.
+        let ret = unsafe {
+            bindings::pci_read_config_dword(ptr, crate::ffi::c_int::from(offset), &mut val)
+        };
+        // SAFETY: `pcibios_err_to_errno` takes a plain `int` and no pointer; the spec names it as
+        // the mapping of `pci_read_config_dword`'s return value to an errno.
+        to_result(unsafe { bindings::pcibios_err_to_errno(ret) })?;
+        Ok(val)
+    }
+
+    /// Writes `value` to the byte at `offset` of the device's configuration space. `EFAULT` for
+    /// an offset the access cannot take (past the space, or not aligned to its width), `ENODEV`
+    /// when the device is gone.
+    #[doc(alias = "pci_write_config_byte")]
+    pub fn write_config_u8(&self, offset: u16, value: u8) -> Result {
+        let ptr = self.0.get();
+        // SAFETY: `pci_write_config_byte` gets a valid `pci_dev` (the type invariant) and needs no
+        // exclusive access.
+        let ret =
+            unsafe { bindings::pci_write_config_byte(ptr, crate::ffi::c_int::from(offset), value) };
+        // SAFETY: `pcibios_err_to_errno` takes a plain `int` and no pointer; the spec names it as
+        // the mapping of `pci_write_config_byte`'s return value to an errno.
+        to_result(unsafe { bindings::pcibios_err_to_errno(ret) })
+    }
+
+    /// Writes `value` to the 16-bit word at `offset` of the device's configuration space.
+    /// `EFAULT` for an offset the access cannot take (past the space, or not aligned to its
+    /// width), `ENODEV` when the device is gone.
+    #[doc(alias = "pci_write_config_word")]
+    pub fn write_config_u16(&self, offset: u16, value: u16) -> Result {
+        let ptr = self.0.get();
+        // SAFETY: `pci_write_config_word` gets a valid `pci_dev` (the type invariant) and needs no
+        // exclusive access.
+        let ret =
+            unsafe { bindings::pci_write_config_word(ptr, crate::ffi::c_int::from(offset), value) };
+        // SAFETY: `pcibios_err_to_errno` takes a plain `int` and no pointer; the spec names it as
+        // the mapping of `pci_write_config_word`'s return value to an errno.
+        to_result(unsafe { bindings::pcibios_err_to_errno(ret) })
+    }
+
+    /// Writes `value` to the 32-bit word at `offset` of the device's configuration space.
+    /// `EFAULT` for an offset the access cannot take (past the space, or not aligned to its
+    /// width), `ENODEV` when the device is gone.
+    #[doc(alias = "pci_write_config_dword")]
+    pub fn write_config_u32(&self, offset: u16, value: u32) -> Result {
+        let ptr = self.0.get();
+        // SAFETY: `pci_write_config_dword` gets a valid `pci_dev` (the type invariant) and needs no
+        // exclusive access.
+        let ret = unsafe {
+            bindings::pci_write_config_dword(ptr, crate::ffi::c_int::from(offset), value)
+        };
+        // SAFETY: `pcibios_err_to_errno` takes a plain `int` and no pointer; the spec names it as
+        // the mapping of `pci_write_config_dword`'s return value to an errno.
+        to_result(unsafe { bindings::pcibios_err_to_errno(ret) })
+    }
 }
 
 impl AsRef<kernel::device::Device> for Device {

@@ -11714,6 +11714,37 @@ extern "C" {
     pub fn pci_dev_put(dev: *mut pci_dev);
 }
 extern "C" {
+    pub fn pci_read_config_byte(
+        dev: *const pci_dev,
+        where_: ffi::c_int,
+        val: *mut u8_,
+    ) -> ffi::c_int;
+}
+extern "C" {
+    pub fn pci_read_config_word(
+        dev: *const pci_dev,
+        where_: ffi::c_int,
+        val: *mut u16_,
+    ) -> ffi::c_int;
+}
+extern "C" {
+    pub fn pci_read_config_dword(
+        dev: *const pci_dev,
+        where_: ffi::c_int,
+        val: *mut u32_,
+    ) -> ffi::c_int;
+}
+extern "C" {
+    pub fn pci_write_config_byte(dev: *const pci_dev, where_: ffi::c_int, val: u8_) -> ffi::c_int;
+}
+extern "C" {
+    pub fn pci_write_config_word(dev: *const pci_dev, where_: ffi::c_int, val: u16_) -> ffi::c_int;
+}
+extern "C" {
+    pub fn pci_write_config_dword(dev: *const pci_dev, where_: ffi::c_int, val: u32_)
+        -> ffi::c_int;
+}
+extern "C" {
     #[must_use]
     pub fn pci_enable_device(dev: *mut pci_dev) -> ffi::c_int;
 }
@@ -13844,6 +13875,10 @@ extern "C" {
 extern "C" {
     #[link_name = "rust_helper_pci_set_drvdata"]
     pub fn pci_set_drvdata(pdev: *mut pci_dev, data: *mut ffi::c_void);
+}
+extern "C" {
+    #[link_name = "rust_helper_pcibios_err_to_errno"]
+    pub fn pcibios_err_to_errno(err: ffi::c_int) -> ffi::c_int;
 }
 #[repr(C)]
 #[derive(Default, Copy, Clone)]
