@@ -428,6 +428,7 @@ fn edu_irq(
         ) == Err(EIO),
     );
     dev.dma_set_mask_and_coherent(DmaMask::new::<32>())?;
+    let line = dev.irq();
     let n = ran!(
         "Device::alloc_irq_vectors",
         dev.alloc_irq_vectors(1, 1, pci::irq_type::ALL_TYPES)
@@ -436,6 +437,12 @@ fn edu_irq(
     check(
         "edu: one interrupt vector (MSI or INTx)",
         n == 1 && vector != 0,
+    );
+    // With MSI the vector is a new Linux IRQ; with INTx it is the device's line.
+    pr_info!(
+        "kgen-pci: edu interrupt vector {} ({})\n",
+        vector,
+        if vector == line { "INTx" } else { "MSI" }
     );
     let seen = Arc::new(EduIrqs::default(), GFP_KERNEL)?;
     let handler = EduIrq {
