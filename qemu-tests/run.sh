@@ -1,8 +1,8 @@
 #!/bin/bash
 # qemu-tests/run.sh: the QEMU runtime proof of kgen's generated modules
 # (kernel::net::phy and kernel::block::mq, with upstream's ax88796b_rust,
-# qt2025 and rnull on top; kernel::pci with QEMU's edu and pci-testdev). One command, as root, from a fresh Debian 12
-# machine:
+# qt2025 and rnull on top; kernel::pci with QEMU's edu, pci-testdev, igb and
+# virtio-rng-pci). One command, as root, from a fresh Debian 12 machine:
 #
 #     bash qemu-tests/run.sh
 #
@@ -28,8 +28,13 @@
 #   boot           qemu-system-x86_64 -accel tcg (no KVM) with a timeout
 #                  ($KGEN_QEMU_TIMEOUT, default 1200 s); serial log saved to
 #                  $WORK/serial.log
-#   verdict        read the serial log (below), print the coverage figure and
-#                  'N passed, N failed'
+#   boot-pcie      a second, shorter boot on q35 (igb and virtio-rng-pci with
+#                  AER behind PCIe root ports) for SR-IOV, function reset and
+#                  AER; /init asks for AER errors on the console and
+#                  inject_aer sends them to QEMU's monitor; serial log
+#                  $WORK/serial-pcie.log
+#   verdict        read both serial logs (below, as one: $WORK/serial-all.log),
+#                  print the coverage figure and 'N passed, N failed'
 # where WORK=$KGEN_CACHE/qemu-<tree dir name>.
 #
 # Environment: KGEN_QEMU_TIMEOUT (s), KGEN_JOBS, KGEN_QEMU_APPEND (extra
@@ -193,6 +198,7 @@ verdict() {
         problems+=("QEMU exit status $qemu_rc")
     fi
     grep -q '^kgen-init: done' "$clean" || problems+=("/init did not reach its end")
+    grep -q '^kgen-init: pcie done' "$clean" || problems+=("/init of the q35 boot did not reach its end")
 
     # Coverage.
     all_callbacks=$(grep -oE 'Adapter::<T>::[a-z0-9_]+_callback' "$phy_rs" |
@@ -267,11 +273,12 @@ verdict() {
     pcb_missing=$(comm -23 <(echo "$pci_callbacks") <(echo "$ran_callbacks") | tr '\n' ' ')
     pfn_missing=$(comm -23 <(echo "$pci_methods") <(echo "$ran_methods") | tr '\n' ' ')
     coverage_pci="pci: $(count "$pcb_ran")/$(count "$pci_callbacks") callbacks, $(count "$pfn_ran")/$(count "$pci_methods") functions executed"
-    log "coverage: pci callbacks not executed: ${pcb_missing:-none} (no QEMU device of this boot has SR-IOV)"
+    log "coverage: pci callbacks not executed: ${pcb_missing:-none}"
     log "coverage: pci functions not executed: ${pfn_missing:-none}"
     log "KUnit doctests (counted below): $kunit_line;" \
         "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_net_phy' "$clean" || true) of them from net/phy," \
-        "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_block_mq' "$clean" || true) from block/mq"
+        "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_block_mq' "$clean" || true) from block/mq," \
+        "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_pci' "$clean" || true) from pci"
     ((ktap_skip == 0)) || log "skipped KTAP results (not counted): $ktap_skip"
     grep -E '^F' <<<"$results" | sed 's/^F\t/not ok: /' >&2 || true
 
@@ -396,8 +403,63 @@ main() {
     step boot boot || qemu_rc=$?
     log "serial log: $serial"
 
-    # --- 4. Verdict.
-    verdict "$serial" "$tree/rust/kernel/net/phy.rs" "$qemu_rc" "$tree/rust/kernel/block"
+    # --- 3b. The q35 boot: igb (an SR-IOV PF) and virtio-rng-pci with AER,
+    # each behind a PCIe root port, for the pci callbacks the pc machine's
+    # devices cannot reach. /init
+    # sees kgen.pcie and runs only its pcie tests; the KUnit doctests do not run
+    # again (kunit.enable=0); pcie_ports=native gives the kernel's AER driver
+    # the root port. The injector below answers /init's "kgen-aer: inject"
+    # lines through QEMU's monitor (a TCP port on the loopback).
+    pcie_serial=$WORK/serial-pcie.log
+    pcie_rc=0
+    inject_aer() { # inject_aer PORT QEMU_PID
+        local port=$1 qpid=$2 sent_unc=0 sent_cor=0
+        send() { # send COMMAND: to QEMU's monitor, logging its answer
+            local fd reply
+            exec {fd}<>"/dev/tcp/127.0.0.1/$port" || return 1
+            printf '%s\n' "$1" >&"$fd"
+            sleep 1
+            reply=$(timeout 1 cat <&"$fd" | tr -d '\r' | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' |
+                grep -E '^(OK|Error)' || true)
+            exec {fd}>&-
+            log "aer: QEMU's monitor answered '$1' with: ${reply:-nothing}"
+        }
+        while kill -0 "$qpid" 2>/dev/null; do
+            if ((!sent_unc)) && grep -q 'kgen-aer: inject uncorrectable' "$pcie_serial"; then
+                send "pcie_aer_inject_error aer0 POISON_TLP" && sent_unc=1
+            fi
+            # BAD_TLP names a correctable error (QEMU takes -c only with a number).
+            if ((!sent_cor)) && grep -q 'kgen-aer: inject correctable' "$pcie_serial"; then
+                send "pcie_aer_inject_error aer0 BAD_TLP" && sent_cor=1
+            fi
+            sleep 1
+        done
+    }
+    boot_pcie() {
+        local port=$((30000 + RANDOM % 20000)) qpid rc=0
+        in_root timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
+            -M q35 -accel tcg -smp 2 -m 1G -nographic -no-reboot -nic none \
+            -monitor "tcp:127.0.0.1:$port,server=on,wait=off" \
+            -device pcie-root-port,id=rp0,chassis=1,slot=1 -device igb,bus=rp0,id=pf0 \
+            -device pcie-root-port,id=rp1,chassis=2,slot=2 \
+            -device virtio-rng-pci,bus=rp1,id=aer0,aer=on,disable-legacy=on \
+            -kernel "$tree/arch/x86/boot/bzImage" -initrd "$initrd" \
+            -append "console=ttyS0 panic=-1 loglevel=7 kgen.pcie kunit.enable=0 pcie_ports=native" \
+            </dev/null >"$pcie_serial" 2>&1 &
+        qpid=$!
+        inject_aer "$port" "$qpid" &
+        wait "$qpid" || rc=$?
+        wait
+        return "$rc"
+    }
+    step boot-pcie boot_pcie || pcie_rc=$?
+    log "serial log of the q35 boot: $pcie_serial"
+
+    # --- 4. Verdict, over both boots' logs.
+    local all=$WORK/serial-all.log
+    cat "$serial" "$pcie_serial" >"$all"
+    if ((qemu_rc == 0 && pcie_rc != 0)); then qemu_rc=$pcie_rc; fi
+    verdict "$all" "$tree/rust/kernel/net/phy.rs" "$qemu_rc" "$tree/rust/kernel/block"
 }
 
 main "$@"

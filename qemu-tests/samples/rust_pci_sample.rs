@@ -55,6 +55,14 @@ fn check(name: &str, ok: bool) {
 enum Kind {
     Edu,
     TestDev,
+    /// QEMU's igb (82576), an SR-IOV physical function with AER, on the q35 boot.
+    IgbPf,
+    /// One of its virtual functions.
+    IgbVf,
+    /// QEMU's virtio-rng-pci with `aer=on`, on the q35 boot: an endpoint whose injected AER
+    /// errors reach the error handlers (QEMU's igb does not let the kernel enable its error
+    /// reporting).
+    VirtioRng,
 }
 
 kernel::pci_device_table!(
@@ -64,6 +72,9 @@ kernel::pci_device_table!(
     [
         (pci::DeviceId::from_id(0x1234, 0x11e8), Kind::Edu),
         (pci::DeviceId::from_id(0x1b36, 0x0005), Kind::TestDev),
+        (pci::DeviceId::from_id(0x8086, 0x10c9), Kind::IgbPf),
+        (pci::DeviceId::from_id(0x8086, 0x10ca), Kind::IgbVf),
+        (pci::DeviceId::from_id(0x1af4, 0x1044), Kind::VirtioRng),
     ]
 );
 
@@ -121,9 +132,12 @@ type Bar0 = pci::Bar<BAR0_SIZE>;
 /// handler), and edu's interrupt registration.
 struct SampleDriver {
     kind: Kind,
-    bar: Arc<Devres<Bar0>>,
+    bar: Option<Arc<Devres<Bar0>>>,
     irq: Option<Devres<irq::Registration<EduIrq>>>,
 }
+
+/// How many MSI-X vectors the VFs of igb share, as `sriov_get_vf_total_msix` tells sysfs.
+const IGB_VF_TOTAL_MSIX: u32 = 6;
 
 /// What edu's interrupt handler saw: the interrupt status bits it acknowledged.
 #[derive(Default)]
@@ -412,6 +426,31 @@ fn testdev_checks(dev: &pci::Device, bar: &Devres<Bar0>) -> Result {
     Ok(())
 }
 
+/// The probe of the q35 boot's devices: the device is enabled, so that SR-IOV, function
+/// reset and AER can reach the driver's callbacks.
+fn pcie_probe(dev: &pci::Device, kind: Kind) -> Result<Pin<KBox<SampleDriver>>> {
+    match kind {
+        Kind::IgbPf => check(
+            "igb: a physical function with SR-IOV and no VFs yet",
+            !dev.is_virtfn() && dev.num_vf() == 0 && dev.sriov_get_totalvfs() > 0,
+        ),
+        Kind::IgbVf => check("igb: a virtual function", dev.is_virtfn()),
+        _ => check(
+            "virtio-rng: a function without SR-IOV",
+            !dev.is_virtfn() && dev.sriov_get_totalvfs() == 0,
+        ),
+    }
+    dev.enable_device_mem()?;
+    Ok(KBox::pin(
+        SampleDriver {
+            kind,
+            bar: None,
+            irq: None,
+        },
+        GFP_KERNEL,
+    )?)
+}
+
 /// Allocates edu's interrupt vector, registers the handler, and runs the interrupt and DMA
 /// checks.
 fn edu_irq(
@@ -478,6 +517,9 @@ impl pci::Driver for SampleDriver {
         let expected = match kind {
             Kind::Edu => (0x1234, 0x11e8),
             Kind::TestDev => (0x1b36, 0x0005),
+            Kind::IgbPf => (0x8086, 0x10c9),
+            Kind::IgbVf => (0x8086, 0x10ca),
+            Kind::VirtioRng => (0x1af4, 0x1044),
         };
         check(
             "probe: the ids of the device match its table entry",
@@ -494,6 +536,9 @@ impl pci::Driver for SampleDriver {
             ran!("Device::revision_id", dev.revision_id()),
             ran!("Device::irq", dev.irq()),
         );
+        if matches!(kind, Kind::IgbPf | Kind::IgbVf | Kind::VirtioRng) {
+            return pcie_probe(dev, *kind);
+        }
         check(
             "probe: a physical function, with no VFs",
             !ran!("Device::is_virtfn", dev.is_virtfn())
@@ -530,20 +575,20 @@ impl pci::Driver for SampleDriver {
             GFP_KERNEL,
         )?;
         let irq = match kind {
-            Kind::TestDev => {
-                testdev_checks(dev, &bar)?;
-                None
-            }
             Kind::Edu => {
                 edu_checks(&*bar.try_access().ok_or(ENXIO)?);
                 *kept.lock() = Some(bar.clone());
                 Some(edu_irq(dev, &bar)?)
             }
+            _ => {
+                testdev_checks(dev, &bar)?;
+                None
+            }
         };
         Ok(KBox::pin(
             SampleDriver {
                 kind: *kind,
-                bar,
+                bar: Some(bar),
                 irq,
             },
             GFP_KERNEL,
@@ -555,7 +600,8 @@ impl pci::Driver for SampleDriver {
         if this.kind == Kind::Edu {
             check(
                 "remove: the BAR still works until the device's resources are released",
-                this.bar.try_access().map(|bar| bar.read32(EDU_ID) & 0xff) == Some(0xed),
+                this.bar.as_ref().and_then(|bar| bar.try_access().map(|b| b.read32(EDU_ID) & 0xff))
+                    == Some(0xed),
             );
         }
         if let Some(irq) = &this.irq {
@@ -565,6 +611,9 @@ impl pci::Driver for SampleDriver {
                 irq.revoke() && irq.try_access().is_none(),
             );
             ran!("Device::free_irq_vectors", dev.free_irq_vectors());
+        }
+        if this.kind == Kind::IgbPf && dev.num_vf() > 0 {
+            dev.disable_sriov();
         }
         ran!("Device::clear_master", dev.clear_master());
         ran!("Device::disable_device", dev.disable_device());
@@ -605,13 +654,60 @@ impl pci::Driver for SampleDriver {
         Ok(num_vfs)
     }
 
-    fn sriov_set_msix_vec_count(_vf: &mut pci::Device, _msix_vec_count: i32) -> Result {
+    fn sriov_set_msix_vec_count(vf: &mut pci::Device, msix_vec_count: i32) -> Result {
         callback!("sriov_set_msix_vec_count");
-        Err(EINVAL)
+        pr_info!(
+            "kgen-pci: sriov_set_msix_vec_count {:04x} {}\n",
+            vf.device_id(),
+            msix_vec_count
+        );
+        Ok(())
     }
 
     fn sriov_get_vf_total_msix(_pf: &mut pci::Device, _this: Pin<&Self>) -> u32 {
         callback!("sriov_get_vf_total_msix");
-        0
+        IGB_VF_TOTAL_MSIX
+    }
+
+    fn error_detected(
+        _dev: &mut pci::Device,
+        this: Pin<&Self>,
+        state: pci::ChannelState,
+    ) -> pci::ErsResult {
+        callback!("error_detected");
+        pr_info!("kgen-pci: error_detected {:?} {:?}\n", this.kind, state);
+        pci::ErsResult::CanRecover
+    }
+
+    fn mmio_enabled(_dev: &mut pci::Device, this: Pin<&Self>) -> pci::ErsResult {
+        callback!("mmio_enabled");
+        pr_info!("kgen-pci: mmio_enabled {:?}\n", this.kind);
+        pci::ErsResult::NeedReset
+    }
+
+    fn slot_reset(_dev: &mut pci::Device, this: Pin<&Self>) -> pci::ErsResult {
+        callback!("slot_reset");
+        pr_info!("kgen-pci: slot_reset {:?}\n", this.kind);
+        pci::ErsResult::Recovered
+    }
+
+    fn reset_prepare(_dev: &mut pci::Device, this: Pin<&Self>) {
+        callback!("reset_prepare");
+        pr_info!("kgen-pci: reset_prepare {:?}\n", this.kind);
+    }
+
+    fn reset_done(_dev: &mut pci::Device, this: Pin<&Self>) {
+        callback!("reset_done");
+        pr_info!("kgen-pci: reset_done {:?}\n", this.kind);
+    }
+
+    fn error_resume(_dev: &mut pci::Device, this: Pin<&Self>) {
+        callback!("error_resume");
+        pr_info!("kgen-pci: error_resume {:?}\n", this.kind);
+    }
+
+    fn cor_error_detected(_dev: &mut pci::Device, this: Pin<&Self>) {
+        callback!("cor_error_detected");
+        pr_info!("kgen-pci: cor_error_detected {:?}\n", this.kind);
     }
 }
