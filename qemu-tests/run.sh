@@ -405,10 +405,9 @@ main() {
 
     # --- 3b. The q35 boot: igb (an SR-IOV PF) and virtio-rng-pci with AER,
     # each behind a PCIe root port, for the pci callbacks the pc machine's
-    # devices cannot reach. /init
-    # sees kgen.pcie and runs only its pcie tests; the KUnit doctests do not run
-    # again (kunit.enable=0); pcie_ports=native gives the kernel's AER driver
-    # the root port. The injector below answers /init's "kgen-aer: inject"
+    # devices cannot reach. /init sees kgen.pcie and runs only its pcie tests;
+    # the KUnit doctests do not run again (kunit.enable=0); pcie_ports=native
+    # gives the kernel's AER driver the root port. The injector below answers /init's "kgen-aer: inject"
     # lines through QEMU's monitor (a TCP port on the loopback).
     pcie_serial=$WORK/serial-pcie.log
     pcie_rc=0

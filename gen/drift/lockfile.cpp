@@ -373,17 +373,15 @@ Lock record(const spec::Spec& s, const std::string& spec_text, const model::CMod
       if (!f.equals.empty()) r.constant(f.equals);
     }
     if (t.as_ref) r.field_path(t.c, t.as_ref->field);
-    for (const auto& me : t.methods) {
+    auto method = [&](const spec::Method& me) {
       r.function(me.c);
       if (!me.errno_fn.empty()) r.function(me.errno_fn);
-    }
+    };
+    for (const auto& me : t.methods) method(me);
     for (const auto& lk : t.locks) {
       r.function(lk.lock);
       r.function(lk.unlock);
-      for (const auto& me : lk.methods) {
-        r.function(me.c);
-        if (!me.errno_fn.empty()) r.function(me.errno_fn);
-      }
+      for (const auto& me : lk.methods) method(me);
     }
     for (const auto* fn : {&t.get, &t.put, &t.free})
       if (!fn->empty()) r.function(*fn);

@@ -555,41 +555,39 @@ class Runner {
 
   void helpers() {
     std::set<std::string> seen;
+    // A static inline function gets one helper, however many uses it has.
+    auto reg = [&](const model::CFunction* f) {
+      if (f && f->is_static_inline && seen.insert(f->name).second) p_.helpers.push_back(f);
+    };
     auto each = [&](std::vector<PlannedMethod>& ms) {
       for (auto& me : ms) {
-        if (me.fn->is_static_inline) {
-          me.needs_helper = true;
-          if (seen.insert(me.fn->name).second) p_.helpers.push_back(me.fn);
-        }
-        if (me.errno_fn && me.errno_fn->is_static_inline && seen.insert(me.errno_fn->name).second)
-          p_.helpers.push_back(me.errno_fn);
+        if (me.fn->is_static_inline) me.needs_helper = true;
+        reg(me.fn);
+        reg(me.errno_fn);
       }
     };
     for (auto& t : p_.types) {
       each(t.methods);
       for (auto& l : t.locks) each(l.methods);
     }
-    auto reg_fn = [&](const std::string& n) {
-      const model::CFunction* f = m_.function(n);
-      if (f && f->is_static_inline && seen.insert(n).second) p_.helpers.push_back(f);
-    };
+    auto reg_fn = [&](const std::string& n) { reg(m_.function(n)); };
     for (const auto& t : p_.types)
       for (const auto& l : t.locks) {
-        if (l.lock) reg_fn(l.lock->name);
-        if (l.unlock) reg_fn(l.unlock->name);
+        reg(l.lock);
+        reg(l.unlock);
       }
     for (const auto& o : p_.ops)
       if (o.driver_data) {
-        if (o.driver_data->get) reg_fn(o.driver_data->get->name);
-        if (o.driver_data->set) reg_fn(o.driver_data->set->name);
+        reg(o.driver_data->get);
+        reg(o.driver_data->set);
       }
     if (s_.registration) {
       reg_fn(s_.registration->register_fn);
       reg_fn(s_.registration->unregister_fn);
     }
     for (const auto& t : p_.types) {
-      if (t.get) reg_fn(t.get->name);
-      if (t.put) reg_fn(t.put->name);
+      reg(t.get);
+      reg(t.put);
     }
     for (const auto& n : s_.extra_helpers) {
       const model::CFunction* f = m_.function(n);
@@ -599,7 +597,7 @@ class Runner {
         d_.error(s_.extra_helpers_loc, "extra_helpers: '" + n + "' is not static inline (" + f->loc.str() + ")",
                  "hand-written code calls exported functions through bindings:: directly; remove it from the list");
       else
-        reg_fn(n);
+        reg(f);
     }
     std::sort(p_.helpers.begin(), p_.helpers.end(), [](auto* a, auto* b) { return a->name < b->name; });
   }
