@@ -34,6 +34,10 @@ std::string GenerateReport::text() const {
   std::string s;
   s += "spec: " + spec_name + "\n";
   s += "callbacks wired: " + std::to_string(callbacks_wired) + "/" + std::to_string(callbacks_total) + "\n";
+  // The spec is strict: every callback it does not wire is excluded, with a reason (listed below).
+  if (callbacks_total > callbacks_wired)
+    s += "callbacks excluded with a reason: " + std::to_string(callbacks_total - callbacks_wired) + "/" +
+         std::to_string(callbacks_total) + "\n";
   s += "C helpers generated: " + std::to_string(helpers) + "\n";
   s += "lines: " + std::to_string(generated_lines) + " generated, " + std::to_string(hand_written_lines) +
        " hand-written (" + pct(generated_lines, generated_lines + hand_written_lines) + " generated)\n";

@@ -407,7 +407,8 @@ class View {
     size_t n_ex = 0;
     for (size_t i = 0; i < g.consts.size() && n_ex < 3; ++i) {
       const model::CMacro* mac = p_.c->macro(g.consts[i].c);
-      if (mac && !emit::bindgen_evaluates(mac->body)) continue;
+      // An enumerator's constant is bindgen's own: nothing to compare it with.
+      if (g.consts[i].enumerator || (mac && !emit::bindgen_evaluates(mac->body))) continue;
       ++n_ex;
       mu::data x;
       x.set("rust", g.consts[i].rust);
@@ -447,8 +448,15 @@ class View {
       d.set("c_ret", low.c_ret);
       d.set("c_params", text::join(c_params, ", "));
       w.comment(low.internal_safety, "SAFETY");
-      w.line("unsafe { " + low.internal_call + " };");
-      if (!low.c_ret.empty()) w.line("0");
+      if (low.internal_result) {
+        w.line("match unsafe { " + low.internal_call + " } {");
+        w.line("    Ok(()) => 0,");
+        w.line("    Err(e) => e.to_errno(),");
+        w.line("}");
+      } else {
+        w.line("unsafe { " + low.internal_call + " };");
+        if (!low.c_ret.empty()) w.line("0");
+      }
       d.set("body", w.str());
       return d;
     }

@@ -106,6 +106,7 @@ class Lowerer {
   // A typed constant: bindgen's constant where bindgen evaluates the macro,
   // else the value kgen evaluated.
   void constant(const PlannedConstGroup& g, PlannedConst& c) {
+    if (!c.expr.empty()) return;  // an enumerator, resolved with its enum's constant
     const model::CMacro* mac = p_.c->macro(c.c);
     const std::string& type = g.spec->type;
     if (mac && mac->value && emit::bindgen_evaluates(mac->body)) {
@@ -308,7 +309,12 @@ class Lowerer {
                    "wrap its struct as a spec type, or leave the function to hand-written code");
           continue;
         }
-        lp.rust_type = "&" + st->rust;
+        // A generic spec type takes the receiver's own driver type (`&Device<T>` in `File<T>`).
+        if (!st->generic.empty() && t.spec->generic.empty())
+          d_.error(sm.loc, "parameter '" + cp.name + "' of " + m.fn->name + " is a `" + st->rust + "<T>`, which a " +
+                               "method of the non-generic `" + t.spec->rust + "` cannot name",
+                   "leave the function to hand-written code");
+        lp.rust_type = "&" + type_in(*st, generic_param(t.spec->generic));
         lp.pass = lp.name + ".0.get()";
       } else {
         if (lp.rust_type.empty()) lp.rust_type = emit::rust_primitive(ffi);
@@ -382,8 +388,13 @@ class Lowerer {
 
   // The Rust name of a spec type seen from the trait (`Self`) or from the
   // trampolines (`T`): generic types take the driver type.
-  static std::string type_in(const spec::Type& st, const char* who) {
+  static std::string type_in(const spec::Type& st, const std::string& who) {
     return st.generic.empty() ? st.rust : st.rust + "<" + who + ">";
+  }
+
+  // The parameter a type's `generic` declares: "T: Driver" -> "T".
+  static std::string generic_param(const std::string& generic) {
+    return text::trim(generic.substr(0, generic.find(':')));
   }
 
   static const spec::ArgMap* trait_param(const spec::Callback& cb, const std::string& c_name) {
@@ -783,6 +794,14 @@ class Lowerer {
                                                         "::" + cb.field->name + "`). " + reason;
     const CType& cret = *cb.field->type.pointee->ret;
     low.c_ret = cret.kind == CType::Kind::Void ? "" : " -> " + ffi_type(cret);
+    if (sc.returns.explicit_) {
+      if (sc.returns.kind != Returns::Kind::Errno || cret.kind != CType::Kind::Int)
+        d_.error(sc.returns.loc, "internal callback " + cb.field->name + " may only say 'returns: errno', for a C " +
+                                     "member returning int",
+                 "without 'returns', the trampoline returns 0; with 'returns: errno', `call` returns a Result");
+      else
+        low.internal_result = true;
+    }
   }
 
   void callback(const PlannedOps& o, PlannedCallback& cb) {

@@ -300,12 +300,43 @@ class Runner {
     return static_cast<unsigned long long>(x) < (1ull << (sgn ? bits - 1 : bits));
   }
 
+  // A constant named by an enumerator (`DRIVER_GEM` of `enum drm_driver_feature`): bindgen's
+  // constant, prefixed with the enum's tag, cast to the group's type unless the enum's
+  // underlying type is that type. False if `c` is no enumerator.
+  bool enumerator(PlannedConstGroup& pg, const std::string& c, const std::string& rust, const Location& loc) {
+    auto k = m_.enum_of_constant.find(c);
+    const model::CEnum* ce = k == m_.enum_of_constant.end() ? nullptr : m_.enumeration(k->second);
+    if (!ce) return false;
+    for (const auto& ec : ce->constants) {
+      if (ec.name != c) continue;
+      model::MacroValue v{ec.value, !ce->is_signed, ce->bits, ce->is_signed};
+      const std::string& type = pg.spec->type;
+      if (!fits(v, type)) {
+        d_.error(loc, "value of '" + c + "' (" + std::to_string(ec.value) + ") does not fit in " + type);
+        return true;
+      }
+      std::string doc = ec.doc;
+      for (const auto& [dc, text] : pg.spec->docs)
+        if (dc == c) doc = text;
+      PlannedConst pc{c, rust, v, true, {}, {}, false, doc, true};
+      pc.expr = "bindings::" + (ce->tag.empty() ? c : ce->tag + "_" + c);
+      if ((ce->is_signed ? "i" : "u") + std::to_string(ce->bits) != type) {
+        pc.expr += " as " + type;
+        pc.cast = "`" + c + "` (" + std::to_string(ec.value) + ") fits in `" + type + "`.";
+      }
+      pg.consts.push_back(std::move(pc));
+      return true;
+    }
+    return false;
+  }
+
   void resolve_constants() {
     for (const auto& g : s_.constants) {
       PlannedConstGroup pg{&g, {}};
       if (!fits({0, false, 32, true}, g.type)) d_.error(g.loc, "constant type '" + g.type + "' is not a Rust integer type");
       auto add = [&](const std::string& c, const std::string& rust, const Location& loc, bool explicit_name) {
         const model::CMacro* mac = m_.macro(c);
+        if (!mac && enumerator(pg, c, rust, loc)) return;
         if (!mac) {
           d_.error(loc, "unknown macro '" + c + "'", did_you_mean(m_, c));
           return;
@@ -751,7 +782,8 @@ std::string Plan::dump() const {
         << (c.spec && c.spec->internal ? " [internal]" : "") << "\n";
       const auto& l = c.low;
       if (!l.internal_call.empty())
-        o << "    calls: unsafe " << l.internal_call << " -- SAFETY: " << l.internal_safety << "\n";
+        o << "    calls: unsafe " << l.internal_call << (l.internal_result ? " -> Result (0 or an errno to C)" : "")
+          << " -- SAFETY: " << l.internal_safety << "\n";
       if (!l.convention) continue;
       o << "    receiver " << access_name(l.receiver) << (l.lock.empty() ? "" : " (C holds the lock of " + l.lock + ")")
         << "\n";

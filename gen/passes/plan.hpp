@@ -117,6 +117,7 @@ struct PlannedConst {
   std::string expr, cast;
   bool literal = false;
   std::string doc;  // the #define's header comment (CMacro::doc), "" when it has none
+  bool enumerator = false;  // named by an enumerator, not a macro (`expr` is its enum's constant)
 };
 
 struct PlannedConstGroup {
@@ -160,6 +161,9 @@ struct LoweredCallback {
   std::vector<std::pair<std::string, std::string>> trait_params;  // (declaration, argument), in trait order
   // Internal callbacks with `call`: the unsafe call, and why it is sound.
   std::string internal_call, internal_safety;
+  // The call returns a Result, which the trampoline gives C as 0 or an errno
+  // (`returns: errno` on an internal callback whose C member returns int).
+  bool internal_result = false;
   std::string prelude;  // the spec's hand-written Rust, run after the arguments are made
   const Convention* convention = nullptr;
   CallbackSite site;    // the call of the trait method and the return conversion

@@ -623,8 +623,8 @@ class Loader {
         one_line(t.generic, gnl, "'generic'");
       }
     }
-    if (!t.generic.empty() && (!t.locks.empty() || t.as_ref || t.ownership == Type::Ownership::RefCounted))
-      d_.error(t.loc, "a generic type cannot have locks, as_ref or get/put refcounting yet",
+    if (!t.generic.empty() && (!t.locks.empty() || t.as_ref))
+      d_.error(t.loc, "a generic type cannot have locks or as_ref yet",
                "write those in a hand-written module (see 'hand_written')");
     return t;
   }
@@ -875,7 +875,10 @@ class Loader {
           d_.error(cb.loc, "'body', 'call', 'from' and 'why' are only for internal callbacks",
                    "use 'params' to say where a trait parameter comes from");
         if (cb.internal && (cb.required || cb.has_params || !cb.prelude.empty() || !cb.args.empty()))
-          d_.error(cb.loc, "internal callback '" + cb.name + "' takes only 'call', 'from', 'why' or 'body'");
+          d_.error(cb.loc, "internal callback '" + cb.name + "' takes only 'call', 'from', 'why', 'returns' or 'body'");
+        if (cb.internal && cb.returns.explicit_ && cb.call.empty())
+          d_.error(cb.returns.loc, "internal callback '" + cb.name + "': 'returns' goes with 'call'",
+                   "a 'body' returns the C value itself");
         p.callbacks.push_back(cb);
       }
     }

@@ -498,3 +498,71 @@ TEST_CASE("out values, errno functions and renamed arguments are planned, and mi
                         "t.yaml"),
       Catch::Contains("the Rust name of 'where' 'fn' is a Rust keyword"));
 }
+
+// What drm needed: constants named by enumerators, internal callbacks whose
+// hand-written call returns a Result, and methods of a generic type taking
+// another generic spec type (`&Device<T>` in `File<T>`), refcounted.
+TEST_CASE("enumerator constants, internal calls returning Result, generic method parameters", "[passes][lower]") {
+  Fixture f(
+      "enum feat { FEAT_A = 1 << 0, FEAT_B = 1 << 3 };\n"
+      "struct dev { int x; };\n"
+      "struct file { void *priv; };\n"
+      "void dev_get(struct dev *d);\n"
+      "void dev_put(struct dev *d);\n"
+      "int file_attach(struct file *f, struct dev *d);\n"
+      "struct drv { int (*open)(struct dev *d, struct file *f); void (*close)(struct file *f); };\n");
+  const std::string types =
+      "types:\n"
+      "  - {rust: Device, c: struct dev, generic: \"T: Driver\", ownership: refcounted, get: dev_get, put: dev_put}\n"
+      "  - rust: File\n    c: struct file\n    generic: \"T: Driver\"\n"
+      "    methods:\n      - {c: file_attach, rust: attach, receiver: \"&self\"}\n";
+  const std::string ops = "ops:\n  - c: struct drv\n    trait: Driver\n    vtable: V\n    create: build\n"
+                          "    table: static\n    guarantee: g\n    callbacks:\n";
+  auto s = spec::load_string(
+      std::string(kSpecHead) + types +
+          "constants:\n  - module: feat\n    type: u32\n    names: {FEAT_A: A, FEAT_B: B}\n" + ops +
+          "      open: {internal: true, call: \"file::open::<T>\", from: [\"struct dev *\", \"struct file *\"],\n"
+          "             returns: errno, why: the file is being opened}\n"
+          "      close: {internal: true, call: \"file::close::<T>\", from: [\"struct file *\"], why: last close}\n",
+      "t.yaml");
+  std::string dumped;
+  auto p = passes::run_passes(s, f.m, {}, [&](const char* pass, const passes::Plan& pl) {
+    if (std::string(pass) == "lower") dumped = pl.dump();
+  });
+  INFO(dumped);
+  // Enumerators are bindgen's constants, prefixed with their enum's tag.
+  CHECK(dumped.find("A: u32 = bindings::feat_FEAT_A") != std::string::npos);
+  CHECK(dumped.find("calls: unsafe file::open::<T>(d, f) -> Result (0 or an errno to C)") !=
+        std::string::npos);
+  CHECK(dumped.find("calls: unsafe file::close::<T>(f) -- SAFETY") != std::string::npos);
+  std::string rs = emit::render_rust_module(p, {});
+  INFO(rs);
+  CHECK(rs.find("pub const B: u32 = bindings::feat_FEAT_B;") != std::string::npos);
+  // No doctest compares an enumerator's constant with itself.
+  CHECK(rs.find("kernel::bindings::FEAT_A") == std::string::npos);
+  CHECK(rs.find("match unsafe { file::open::<T>(d, f) } {\n            Ok(()) => 0,\n"
+                "            Err(e) => e.to_errno(),") != std::string::npos);
+  CHECK(rs.find("pub fn attach(&self, d: &Device<T>) -> Result {") != std::string::npos);
+  CHECK(rs.find("unsafe impl<T: Driver> crate::types::AlwaysRefCounted for Device<T> {") != std::string::npos);
+
+  // Misuse: 'returns' other than errno, or on a callback whose C member returns void, or without 'call'.
+  auto e = f.errors(types + ops +
+                    "      open: {internal: true, call: \"f\", from: [\"struct file *\"], returns: bool, why: w}\n"
+                    "      close: {internal: true, call: \"g\", from: [\"struct file *\"], returns: errno, why: w}\n");
+  CHECK(e.find("internal callback open may only say 'returns: errno', for a C member returning int") !=
+        std::string::npos);
+  CHECK(e.find("internal callback close may only say 'returns: errno'") != std::string::npos);
+  CHECK_THROWS_WITH(spec::load_string(std::string(kSpecHead) + ops +
+                                          "      open: {internal: true, body: \"0\", returns: errno}\n"
+                                          "      close: {}\n",
+                                      "t.yaml"),
+                    Catch::Contains("'returns' goes with 'call'"));
+  // A generic spec type in a method of a non-generic type has no `T` to name.
+  auto g = f.errors("types:\n"
+                    "  - {rust: Device, c: struct dev, generic: \"T: Driver\"}\n"
+                    "  - rust: File\n    c: struct file\n    methods:\n      - {c: file_attach, rust: attach}\n" +
+                    ops + "      open: {internal: true, call: \"f\", from: [\"struct file *\"], why: w}\n"
+                          "      close: {}\n");
+  CHECK(g.find("parameter 'd' of file_attach is a `Device<T>`, which a method of the non-generic `File` cannot "
+               "name") != std::string::npos);
+}

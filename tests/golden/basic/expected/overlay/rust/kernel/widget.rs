@@ -187,7 +187,8 @@ impl Widget {
 }
 
 // SAFETY: The C side keeps a `widget` alive while its reference count is non-zero:
-// `widget_get` increments the count and `widget_put` decrements it, freeing the object at zero.
+// `widget_get` increments the count, and `widget_put`
+// decrements it and frees the object at zero.
 unsafe impl crate::types::AlwaysRefCounted for Widget {
     fn inc_ref(&self) {
         // SAFETY: The existence of a shared reference means that the count is non-zero.
