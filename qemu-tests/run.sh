@@ -2,7 +2,8 @@
 # qemu-tests/run.sh: the QEMU runtime proof of kgen's generated modules
 # (kernel::net::phy and kernel::block::mq, with upstream's ax88796b_rust,
 # qt2025 and rnull on top; kernel::pci with QEMU's edu, pci-testdev, igb and
-# virtio-rng-pci). One command, as root, from a fresh Debian 12 machine:
+# virtio-rng-pci; kernel::drm with a virtual device driven from userspace).
+# One command, as root, from a fresh Debian 12 machine:
 #
 #     bash qemu-tests/run.sh
 #
@@ -19,11 +20,14 @@
 #                  (incremental: a changed overlay rebuilds only the Rust
 #                  kernel crate, what depends on it, and the link)
 #   samples        qemu-tests/samples/ (rust_phy_sample.ko, kgen_mdio_emul.ko,
-#                  rust_blk_sample.ko, rust_pci_sample.ko)
+#                  rust_blk_sample.ko, rust_pci_sample.ko, rust_drm_sample.ko)
 #                  built out of tree in $WORK/samples (sources copied with
 #                  their timestamps, so unchanged sources rebuild nothing)
+#   drm-test       `make headers` in the tree, then qemu-tests/drm-test/drm_test.c
+#                  built static in the root against the tree's uapi headers
+#                  ($WORK/drm-test/drm_test, /bin/drm_test in the initramfs)
 #   initramfs      busybox (static, from the root) + qemu-tests/initramfs/init +
-#                  the modules + a 16-byte firmware file, packed by the tree's
+#                  the modules + drm_test + a 16-byte firmware file, packed by the tree's
 #                  usr/gen_init_cpio; cached under a key of all its inputs
 #   boot           qemu-system-x86_64 -accel tcg (no KVM) with a timeout
 #                  ($KGEN_QEMU_TIMEOUT, default 1200 s); serial log saved to
@@ -80,6 +84,7 @@ QEMU_TIMEOUT=${KGEN_QEMU_TIMEOUT:-1200}
 JOBS=${KGEN_JOBS:-$(nproc)}
 SAMPLES_SRC=$KGEN_REPO/qemu-tests/samples
 INIT_SRC=$KGEN_REPO/qemu-tests/initramfs/init
+DRM_TEST_SRC=$KGEN_REPO/qemu-tests/drm-test
 OVERLAY=$KGEN_REPO/kernel-crate-overlay
 KGEN=$KGEN_REPO/build/kgen
 # The make flags of scripts/kernel-tree.sh: other flags would rebuild all Rust
@@ -93,6 +98,19 @@ led_polarity_set"
 
 # verdict SERIAL_LOG PHY_RS QEMU_RC BLOCK_DIR: read the serial log, print the checks,
 # the coverage figure and 'N passed, N failed'; return non-zero on failure.
+# pub_fns 'TypeA|TypeB' FILE...: the `pub fn`s of the inherent impl blocks of
+# those types (generic or not) in the files, as Type::name, sorted.
+pub_fns() {
+    local types=$1
+    shift
+    awk -v types="$types" '
+        BEGIN { head = "^impl(<[^>]*>)? (" types ")(<[^>]*>)? \\{" }
+        $0 ~ head { type = $0; sub(/^impl(<[^>]*>)? /, "", type); sub(/[< ].*/, "", type); next }
+        type != "" && /^\}/ { type = "" }
+        type != "" && match($0, /^    pub (const )?fn [a-z0-9_]+/) {
+            s = substr($0, RSTART, RLENGTH); sub(/.* /, "", s); print type "::" s }' "$@" | sort -u
+}
+
 verdict() {
     local serial=$1 phy_rs=$2 qemu_rc=$3 clean
     clean=${serial%.log}.clean.log
@@ -234,14 +252,9 @@ verdict() {
     [[ -n $blk_all ]] || die "no blk-mq trampolines found in $ops_rs"
     blk_callbacks=$(for c in $blk_all; do grep -q "T::$c(" "$ops_rs" && echo "$c"; done)
     blk_internal=$(comm -23 <(echo "$blk_all") <(echo "$blk_callbacks") | tr '\n' ' ')
-    blk_methods=$(awk '
-        /^impl(<[^>]*>)? (Request|SeqFile|TagSet|GenDiskBuilder|GenDisk)(<[^>]*>)? \{/ {
-            type = $0; sub(/^impl(<[^>]*>)? /, "", type); sub(/[< ].*/, "", type); next }
-        type != "" && /^\}/ { type = "" }
-        type != "" && match($0, /^    pub (const )?fn [a-z0-9_]+/) {
-            s = substr($0, RSTART, RLENGTH); sub(/.* /, "", s); print type "::" s }' \
+    blk_methods=$(pub_fns 'Request|SeqFile|TagSet|GenDiskBuilder|GenDisk' \
         "$bdir/mq.rs" "$bdir/mq/request.rs" "$bdir/mq/tag_set.rs" "$bdir/mq/gen_disk.rs" \
-        "$bdir/../seq_file.rs" | sort -u)
+        "$bdir/../seq_file.rs")
     bcb_ran=$(comm -12 <(echo "$blk_callbacks") <(echo "$ran_callbacks"))
     bfn_ran=$(comm -12 <(echo "$blk_methods") <(echo "$ran_methods"))
     bcb_missing=$(comm -23 <(echo "$blk_callbacks") <(echo "$ran_callbacks") | tr '\n' ' ')
@@ -258,13 +271,7 @@ verdict() {
         sed -E 's/.*::([a-z0-9_]+)_callback/\1/' | sort -u)
     [[ -n $pci_callbacks ]] || die "no pci trampolines found in $pci_rs"
     pci_methods=$( {
-        awk '
-            /^impl(<[^>]*>)? (Device|Bar)(<[^>]*>)? \{/ {
-                type = $0; sub(/^impl(<[^>]*>)? /, "", type); sub(/[< ].*/, "", type); next }
-            type != "" && /^\}/ { type = "" }
-            type != "" && match($0, /^    pub (const )?fn [a-z0-9_]+/) {
-                s = substr($0, RSTART, RLENGTH); sub(/.* /, "", s); print type "::" s }' \
-            "$pci_rs" "$pci_io"
+        pub_fns 'Device|Bar' "$pci_rs" "$pci_io"
         tr -d ' \n' <"$pci_io" | grep -oE 'accessors!\(u[0-9]+,[a-z0-9_]+,[a-z0-9_]+(,[a-z0-9_]+){4}\)' |
             sed -E 's/.*\(u[0-9]+,[a-z0-9_]+,[a-z0-9_]+,//; s/\)//' | tr ',' '\n' | sed 's/^/Bar::/'
     } | sort -u)
@@ -275,10 +282,29 @@ verdict() {
     coverage_pci="pci: $(count "$pcb_ran")/$(count "$pci_callbacks") callbacks, $(count "$pfn_ran")/$(count "$pci_methods") functions executed"
     log "coverage: pci callbacks not executed: ${pcb_missing:-none}"
     log "coverage: pci functions not executed: ${pfn_missing:-none}"
+    # DRM: the trampolines of drm.rs (open, postclose and release are
+    # internal: the sample's DriverFile::open and Drop impls mark them), and
+    # the pub fns of the Device, File, GemObject, DumbCreate, VMap and
+    # Registration impls of drm.rs and drm/*.rs, and of SimpleDevice (the
+    # platform parent).
+    local drm_rs=$bdir/../drm.rs
+    drm_callbacks=$(grep -oE 'Adapter::<T>::[a-z0-9_]+_callback' "$drm_rs" |
+        sed -E 's/.*::([a-z0-9_]+)_callback/\1/' | sort -u)
+    [[ -n $drm_callbacks ]] || die "no drm trampolines found in $drm_rs"
+    drm_methods=$(pub_fns 'Device|File|GemObject|DumbCreate|VMap|Registration|SimpleDevice' \
+        "$drm_rs" "$bdir"/../drm/*.rs "$bdir/../platform/simple.rs")
+    dcb_ran=$(comm -12 <(echo "$drm_callbacks") <(echo "$ran_callbacks"))
+    dfn_ran=$(comm -12 <(echo "$drm_methods") <(echo "$ran_methods"))
+    dcb_missing=$(comm -23 <(echo "$drm_callbacks") <(echo "$ran_callbacks") | tr '\n' ' ')
+    dfn_missing=$(comm -23 <(echo "$drm_methods") <(echo "$ran_methods") | tr '\n' ' ')
+    coverage_drm="drm: $(count "$dcb_ran")/$(count "$drm_callbacks") callbacks, $(count "$dfn_ran")/$(count "$drm_methods") functions executed"
+    log "coverage: drm callbacks not executed: ${dcb_missing:-none}"
+    log "coverage: drm functions not executed: ${dfn_missing:-none}"
     log "KUnit doctests (counted below): $kunit_line;" \
         "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_net_phy' "$clean" || true) of them from net/phy," \
         "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_block_mq' "$clean" || true) from block/mq," \
-        "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_pci' "$clean" || true) from pci"
+        "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_pci' "$clean" || true) from pci," \
+        "$(grep -cE '^[ \t]+ok [0-9]+ rust_doctest_kernel_drm' "$clean" || true) from drm"
     ((ktap_skip == 0)) || log "skipped KTAP results (not counted): $ktap_skip"
     grep -E '^F' <<<"$results" | sed 's/^F\t/not ok: /' >&2 || true
 
@@ -290,6 +316,7 @@ verdict() {
     echo "$coverage"
     echo "$coverage_blk"
     echo "$coverage_pci"
+    echo "$coverage_drm"
     echo "$passed passed, $failed failed"
     ((failed == 0 && ${#problems[@]} == 0))
 }
@@ -347,6 +374,19 @@ main() {
         fi
     }
     step samples build_samples
+
+    # The userspace half of the drm proof: a static C program that uses only
+    # the tree's uapi headers (`make headers`) and the sample's own.
+    build_drm_test() {
+        local d=$WORK/drm-test
+        run_logged "$WORK/drm-test-make.log" in_root --cwd "$tree" "${KGEN_KMAKE[@]}" headers
+        mkdir -p "$d"
+        cp -p -- "$DRM_TEST_SRC"/* "$d/"
+        run_logged "$WORK/drm-test-make.log" in_root --cwd "$d" \
+            cc -static -O2 -Wall -Werror -I"$tree/usr/include" drm_test.c -o drm_test.new
+        mv -f "$d/drm_test.new" "$d/drm_test"
+    }
+    step drm-test build_drm_test
     exec {KGEN_TREE_LOCK}>&-
 
     # --- 2. The initramfs, rebuilt only when one of its inputs changed.
@@ -358,12 +398,14 @@ main() {
         "$WORK/samples/rust_blk_sample.ko"
         "$tree/drivers/block/rnull_mod.ko"
         "$WORK/samples/rust_pci_sample.ko"
+        "$WORK/samples/rust_drm_sample.ko"
     )
+    drm_test=$WORK/drm-test/drm_test
     firmware=$WORK/sample-phy.bin
     printf 'KGEN-SAMPLE-FW!\n' >"$firmware.new" # 16 bytes: FW_SIZE in kgen_mdio_emul.c
     cmp -s "$firmware.new" "$firmware" && rm -f "$firmware.new" || mv -f "$firmware.new" "$firmware"
     busybox=$root/usr/bin/busybox
-    initrd_key=$(key_of "$INIT_SRC" "$busybox" "$firmware" "${modules[@]}")
+    initrd_key=$(key_of "$INIT_SRC" "$busybox" "$firmware" "$drm_test" "${modules[@]}")
     initrd=$WORK/initramfs-$initrd_key.cpio.gz
 
     build_initramfs() {
@@ -372,6 +414,7 @@ main() {
             printf 'dir %s 0755 0 0\n' /dev /proc /sys /bin /tmp /mnt /modules /lib /lib/firmware /lib/firmware/kgen
             echo "nod /dev/console 0600 0 0 c 5 1"
             echo "file /bin/busybox /usr/bin/busybox 0755 0 0"
+            echo "file /bin/drm_test $drm_test 0755 0 0"
             echo "file /init $INIT_SRC 0755 0 0"
             echo "file /lib/firmware/kgen/sample-phy.bin $firmware 0644 0 0"
             for m in "${modules[@]}"; do

@@ -17,6 +17,45 @@
 //! the GEM helpers and the ioctl table are hand-written (`device.rs`, `file.rs`, `gem.rs`,
 //! `ioctl.rs`).
 //!
+//! # Example
+//!
+//! ```rust
+//! use kernel::{c_str, drm, platform, prelude::*};
+//!
+//! struct MyDriver;
+//! struct MyFile;
+//!
+//! impl drm::DriverFile for MyFile {
+//!     type Driver = MyDriver;
+//!
+//!     fn open(_dev: &drm::Device<MyDriver>) -> Result<Pin<KBox<Self>>> {
+//!         Ok(KBox::pin(MyFile, GFP_KERNEL)?)
+//!     }
+//! }
+//!
+//! #[vtable]
+//! impl drm::Driver for MyDriver {
+//!     type Data = u32;
+//!     type File = MyFile;
+//!
+//!     const INFO: drm::DriverInfo = drm::DriverInfo {
+//!         major: 1,
+//!         minor: 0,
+//!         patchlevel: 0,
+//!         name: c_str!("mydrm"),
+//!         desc: c_str!("An example DRM driver"),
+//!     };
+//! }
+//!
+//! let parent = platform::SimpleDevice::register(c_str!("mydrm_example"), -1)?;
+//! let dev = drm::Device::<MyDriver>::new(parent.as_ref(), 42)?;
+//! let reg = drm::Registration::new(&dev, 0)?;
+//! assert_eq!(**reg.device(), 42);
+//! assert!(drm::Registration::new(&dev, 0).is_err());
+//! drop(reg);
+//! # Ok::<(), Error>(())
+//! ```
+//!
 //! C header: [include/drm/drm_drv.h](srctree/include/drm/drm_drv.h).
 
 use crate::{error::*, prelude::*, types::Opaque};
