@@ -306,7 +306,7 @@ impl kernel::Module for RustDrmSample {
         };
         let dev = ran!(
             "Device::new",
-            Device::<SampleDriver>::new(parent.as_ref(), data)
+            Device::<SampleDriver>::new(parent.as_ref(), data, kernel::drm_fops!())
         )?;
         let reg = ran!("Registration::new", drm::Registration::new(&dev, 0))?;
         if ran!("Registration::device", reg.device()).opens.load(Ordering::Relaxed) != 0 {

@@ -48,7 +48,7 @@
 //! }
 //!
 //! let parent = platform::SimpleDevice::register(c_str!("mydrm_example"), -1)?;
-//! let dev = drm::Device::<MyDriver>::new(parent.as_ref(), 42)?;
+//! let dev = drm::Device::<MyDriver>::new(parent.as_ref(), 42, kernel::drm_fops!())?;
 //! let reg = drm::Registration::new(&dev, 0)?;
 //! assert_eq!(**reg.device(), 42);
 //! assert!(drm::Registration::new(&dev, 0).is_err());
@@ -68,7 +68,7 @@ pub use file::DriverFile;
 pub mod gem;
 pub use gem::VMap;
 pub mod ioctl;
-pub use ioctl::DrmIoctlDescriptor;
+pub use ioctl::{DrmIoctlDescriptor, Fops};
 
 /// A DRM device (`struct drm_device`) of driver `T`, with the driver's data ([`Driver::Data`])
 /// embedded after it.

@@ -7,7 +7,7 @@
 //! (`__devm_drm_dev_alloc`); what follows, and when it may be dropped, is a Rust layout and a
 //! Rust rule, not a C declaration.
 
-use super::{Device, Driver, DriverVTable};
+use super::{Device, Driver, DriverVTable, Fops};
 use crate::{
     bindings, device,
     error::{from_err_ptr, to_result},
@@ -18,7 +18,7 @@ use crate::{
 use core::{
     mem::{offset_of, size_of, MaybeUninit},
     ops::Deref,
-    ptr::NonNull,
+    ptr::{addr_of, addr_of_mut, NonNull},
     sync::atomic::{AtomicBool, Ordering},
 };
 
@@ -37,16 +37,19 @@ pub struct DriverInfo {
     pub desc: &'static CStr,
 }
 
-/// The allocation behind a [`Device<T>`]: the C device first, then the driver's data.
+/// The allocation behind a [`Device<T>`]: the C device first, then its own copy of the driver
+/// table, then the driver's data.
 ///
 /// # Invariants
 ///
 /// `data` is initialized while `initialized` is true. The C side allocates the block zeroed, so
-/// `initialized` is false until [`Device::new`] has written `data`. `registered` is set by the
-/// one [`Registration::new`] that registers the device.
+/// `initialized` is false until [`Device::new`] has written `data`. Once [`Device::new`]
+/// returns, the device's `driver` points at `driver`, whose `fops` are the driver module's
+/// [`Fops`]. `registered` is set by the one [`Registration::new`] that registers the device.
 #[repr(C)]
 struct Container<T: Driver> {
     dev: Device<T>,
+    driver: bindings::drm_driver,
     data: MaybeUninit<T::Data>,
     initialized: bool,
     registered: AtomicBool,
@@ -58,8 +61,10 @@ impl<T: Driver> Device<T> {
     /// The device lives while references to it exist: the returned one, one that `parent`
     /// holds until it is unbound or deleted (`__devm_drm_dev_alloc`), and one per open file.
     /// `data` is dropped when the last one goes. Make it visible to userspace with
-    /// [`Registration::new`].
-    pub fn new(parent: &device::Device, data: T::Data) -> Result<ARef<Self>> {
+    /// [`Registration::new`]. `fops` are the driver module's, from
+    /// [`drm_fops!`](crate::drm_fops): each open file of the device holds a reference to the
+    /// module, so the module cannot be unloaded while its files are open.
+    pub fn new(parent: &device::Device, data: T::Data, fops: &'static Fops) -> Result<ARef<Self>> {
         // SAFETY: `parent` is a valid device (a shared reference to one); the table is
         // `'static`; the size and offset describe `Container<T>`, which starts with the
         // `struct drm_device` (`Device<T>` is a transparent wrapper of it).
@@ -72,10 +77,19 @@ impl<T: Driver> Device<T> {
             )
         };
         let container = from_err_ptr(raw)?.cast::<Container<T>>();
-        // SAFETY: `container` points at a zeroed, initialized `Container<T>` that nothing else
-        // uses yet: the C side only initialized the `struct drm_device` at its start. Writing
-        // `data` first and `initialized` next keeps the type invariant.
+        // The device's own driver table: `T`'s, with the module's file operations (a `const`
+        // table cannot name a module). The C side reads it while the device lives; the file
+        // operations are a static of the module, which open files keep loaded.
+        let mut driver = *DriverVTable::<T>::build();
+        driver.fops = fops.as_raw();
+        // SAFETY: `container` points at a zeroed `Container<T>` that nothing else uses yet: the
+        // C side only initialized the `struct drm_device` at its start, and the device is not
+        // registered, so nothing reads its `driver` concurrently. The table is written before
+        // the device points at it, `data` before `initialized` (the type invariant). The table
+        // lives as long as the device, in the same allocation.
         unsafe {
+            addr_of_mut!((*container).driver).write(driver);
+            (*(*container).dev.as_raw()).driver = addr_of!((*container).driver);
             (*container).data.write(data);
             (*container).initialized = true;
         }

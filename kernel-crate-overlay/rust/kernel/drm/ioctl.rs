@@ -48,9 +48,8 @@ unsafe impl Sync for DrmIoctlDescriptor {}
 /// (`DEFINE_DRM_GEM_FOPS`).
 ///
 /// It has no `compat_ioctl` (`drm_compat_ioctl`, which exists only with `CONFIG_COMPAT`): 32-bit
-/// processes on a 64-bit kernel get `ENOTTY`. The table has no module owner: a module must not
-/// be unloaded while files of its devices are open (6.12's DRM core takes the driver's module
-/// reference through `fops->owner`, which a `const` table cannot name).
+/// processes on a 64-bit kernel get `ENOTTY`. It has no module owner: each driver module makes
+/// its own [`Fops`] with [`drm_fops!`](crate::drm_fops).
 pub(crate) const FOPS: bindings::file_operations = bindings::file_operations {
     open: Some(bindings::drm_open),
     release: Some(bindings::drm_release),
@@ -64,6 +63,61 @@ pub(crate) const FOPS: bindings::file_operations = bindings::file_operations {
     // integer, for which all zeroes means "not implemented" or nothing.
     ..unsafe { core::mem::zeroed() }
 };
+
+/// The file operations of the DRM devices of one module, owned by the module: a static of the
+/// module, made by [`drm_fops!`](crate::drm_fops) and passed to [`Device::new`].
+///
+/// The DRM core takes a reference to the owner for each open file (`fops_get` in
+/// `drm_stub_open`), so the module is not unloaded while a file of its devices is open, and the
+/// VFS reads the table after the file's release, so the table outlives every file.
+///
+/// [`Device::new`]: super::Device::new
+#[repr(transparent)]
+pub struct Fops(bindings::file_operations);
+
+// SAFETY: The table is read-only data: function pointers and the module pointer.
+unsafe impl Sync for Fops {}
+
+impl Fops {
+    /// The GEM file operations, owned by `owner`.
+    ///
+    /// # Safety
+    ///
+    /// `owner` is the `THIS_MODULE` of the module that has the returned value as a static (null
+    /// for code built into the kernel).
+    #[doc(hidden)]
+    pub const unsafe fn new(owner: *mut bindings::module) -> Self {
+        let mut fops = FOPS;
+        fops.owner = owner;
+        Self(fops)
+    }
+
+    /// Returns the C table.
+    pub(crate) fn as_raw(&'static self) -> *const bindings::file_operations {
+        &self.0
+    }
+}
+
+/// Makes the [`Fops`] of the calling module: a `&'static Fops` owned by its `THIS_MODULE`, for
+/// [`Device::new`](crate::drm::Device::new).
+#[macro_export]
+macro_rules! drm_fops {
+    () => {{
+        #[cfg(MODULE)]
+        // SAFETY: `__this_module` is the module's own, made by the kernel when it loads it, so
+        // it is the owner of a static of this module.
+        static FOPS: $crate::drm::Fops = unsafe {
+            extern "C" {
+                static __this_module: $crate::types::Opaque<$crate::bindings::module>;
+            }
+            $crate::drm::Fops::new(__this_module.get())
+        };
+        #[cfg(not(MODULE))]
+        // SAFETY: Code built into the kernel has no module: its owner is null.
+        static FOPS: $crate::drm::Fops = unsafe { $crate::drm::Fops::new(::core::ptr::null_mut()) };
+        &FOPS
+    }};
+}
 
 /// `FOP_UNSIGNED_OFFSET` (include/linux/fs.h, a cast that bindgen does not evaluate): mmap
 /// offsets are unsigned, as the GEM fake offsets are.
