@@ -106,7 +106,7 @@ class Lowerer {
   // A typed constant: bindgen's constant where bindgen evaluates the macro,
   // else the value kgen evaluated.
   void constant(const PlannedConstGroup& g, PlannedConst& c) {
-    if (!c.expr.empty()) return;  // an enumerator, resolved with its enum's constant
+    if (c.enumerator) return;  // resolve-constants made `expr` from its enum's constant
     const model::CMacro* mac = p_.c->macro(c.c);
     const std::string& type = g.spec->type;
     if (mac && mac->value && emit::bindgen_evaluates(mac->body)) {

@@ -245,15 +245,12 @@ class Runner {
           // An enumerator, as the values of a typed integer often are
           // (`pci_ers_result_t`, whose values are in `enum pci_ers_result`).
           if (!mac)
-            if (auto k = m_.enum_of_constant.find(cname); k != m_.enum_of_constant.end())
-              if (const model::CEnum* ce = m_.enumeration(k->second)) {
-                for (const auto& c : ce->constants)
-                  if (c.name == cname) pe.values.push_back(c.value);
-                // bindgen prefixes the constants of a named enum with its name.
-                pe.c_exprs.resize(i);
-                pe.c_exprs.push_back("bindings::" + (ce->tag.empty() ? cname : ce->tag + "_" + cname));
-                continue;
-              }
+            if (auto [ce, k] = enumerator_named(cname); k) {
+              pe.values.push_back(k->value);
+              pe.c_exprs.resize(i);
+              pe.c_exprs.push_back(enumerator_path(*ce, cname));
+              continue;
+            }
           if (!mac) {
             d_.error(loc, "unknown macro '" + cname + "'", did_you_mean(m_, cname));
             continue;
@@ -300,34 +297,48 @@ class Runner {
     return static_cast<unsigned long long>(x) < (1ull << (sgn ? bits - 1 : bits));
   }
 
-  // A constant named by an enumerator (`DRIVER_GEM` of `enum drm_driver_feature`): bindgen's
-  // constant, prefixed with the enum's tag, cast to the group's type unless the enum's
-  // underlying type is that type. False if `c` is no enumerator.
-  bool enumerator(PlannedConstGroup& pg, const std::string& c, const std::string& rust, const Location& loc) {
-    auto k = m_.enum_of_constant.find(c);
+  // The enumerator `name` (a constant of some C enum) and its enum; nulls if there is none.
+  std::pair<const model::CEnum*, const model::CEnumConstant*> enumerator_named(const std::string& name) const {
+    auto k = m_.enum_of_constant.find(name);
     const model::CEnum* ce = k == m_.enum_of_constant.end() ? nullptr : m_.enumeration(k->second);
-    if (!ce) return false;
-    for (const auto& ec : ce->constants) {
-      if (ec.name != c) continue;
-      model::MacroValue v{ec.value, !ce->is_signed, ce->bits, ce->is_signed};
-      const std::string& type = pg.spec->type;
-      if (!fits(v, type)) {
-        d_.error(loc, "value of '" + c + "' (" + std::to_string(ec.value) + ") does not fit in " + type);
-        return true;
-      }
-      std::string doc = ec.doc;
-      for (const auto& [dc, text] : pg.spec->docs)
-        if (dc == c) doc = text;
-      PlannedConst pc{c, rust, v, true, {}, {}, false, doc, true};
-      pc.expr = "bindings::" + (ce->tag.empty() ? c : ce->tag + "_" + c);
-      if ((ce->is_signed ? "i" : "u") + std::to_string(ce->bits) != type) {
-        pc.expr += " as " + type;
-        pc.cast = "`" + c + "` (" + std::to_string(ec.value) + ") fits in `" + type + "`.";
-      }
-      pg.consts.push_back(std::move(pc));
+    if (ce)
+      for (const auto& ec : ce->constants)
+        if (ec.name == name) return {ce, &ec};
+    return {nullptr, nullptr};
+  }
+
+  // bindgen's name of an enumerator: prefixed with the name of its enum, if the enum has one.
+  static std::string enumerator_path(const model::CEnum& ce, const std::string& name) {
+    return "bindings::" + (ce.tag.empty() ? name : ce.tag + "_" + name);
+  }
+
+  // The doc of constant `c` of group `g`: the spec's, else the header's `fallback`.
+  static std::string const_doc(const spec::ConstGroup& g, const std::string& c, std::string fallback) {
+    for (const auto& [dc, text] : g.docs)
+      if (dc == c) return text;
+    return fallback;
+  }
+
+  // A constant named by an enumerator (`DRIVER_GEM` of `enum drm_driver_feature`): bindgen's
+  // constant, cast to the group's type unless the enum's underlying type is that type. False
+  // if `c` is no enumerator.
+  bool enumerator(PlannedConstGroup& pg, const std::string& c, const std::string& rust, const Location& loc) {
+    auto [ce, ec] = enumerator_named(c);
+    if (!ec) return false;
+    model::MacroValue v{ec->value, !ce->is_signed, ce->bits, ce->is_signed};
+    const std::string& type = pg.spec->type;
+    if (!fits(v, type)) {
+      d_.error(loc, "value of '" + c + "' (" + std::to_string(ec->value) + ") does not fit in " + type);
       return true;
     }
-    return false;
+    PlannedConst pc{c, rust, v, true, {}, {}, false, const_doc(*pg.spec, c, ec->doc), true};
+    pc.expr = enumerator_path(*ce, c);
+    if ((ce->is_signed ? "i" : "u") + std::to_string(ce->bits) != type) {
+      pc.expr += " as " + type;
+      pc.cast = "`" + c + "` (" + std::to_string(ec->value) + ") fits in `" + type + "`.";
+    }
+    pg.consts.push_back(std::move(pc));
+    return true;
   }
 
   void resolve_constants() {
@@ -358,10 +369,8 @@ class Runner {
         }
         bool hex = mac->body.find("0x") != std::string::npos || mac->body.find("<<") != std::string::npos ||
                    mac->body.find("BIT") != std::string::npos;
-        std::string doc = mac->doc;  // the spec's doc wins over the header's comment
-        for (const auto& [dc, text] : g.docs)
-          if (dc == c) doc = text;
-        pg.consts.push_back({c, rust, *mac->value, hex, {}, {}, false, doc});
+        // The spec's doc wins over the header's comment.
+        pg.consts.push_back({c, rust, *mac->value, hex, {}, {}, false, const_doc(g, c, mac->doc)});
       };
       for (size_t i = 0; i < g.names.size(); ++i)
         add(g.names[i].first, g.names[i].second, i < g.name_locs.size() ? g.name_locs[i] : g.loc, true);
