@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "drift/lockfile.hpp"
@@ -162,11 +163,30 @@ struct SpecResult {
   std::vector<Output> outputs;
 };
 
-// What every spec of a run shares: the tree's flags and version.
+// A spec's work up to its FFI layer: the files rendered, the figures, and
+// what it asks of the run's one bindgen run.
+struct SpecWork {
+  GenerateReport rep;
+  std::map<std::string, std::string> files;      // kernel-relative path -> content (the overlay)
+  std::map<std::string, std::string> out_files;  // relative to out/<spec>/
+  std::string lock_text, banner;
+  std::vector<std::string> warnings;
+  bool wants_bindings = false;
+  std::vector<std::string> prototypes;  // of its helpers and those of the shared specs it uses
+  std::set<std::string> used, helpers;  // bindings:: names, and which of them are helpers
+};
+
+// What every spec of a run shares: the tree's flags and version, and the
+// headers of the run's one bindgen parse.
 struct Tree {
   frontend::ParseOptions popts;  // without headers
   std::string kernel_version;
   std::vector<std::string> bindgen_options;
+  // Every header of every spec of the invocation (cached ones too), in spec
+  // order: the translation unit bindgen parses. What a header completes
+  // (a struct another header only declares) shows in every spec's FFI file,
+  // so this list is part of each spec's cache key.
+  std::vector<std::string> run_headers;
 };
 
 std::string abs_path(const stdfs::path& p) { return stdfs::absolute(p).lexically_normal().string(); }
@@ -185,6 +205,8 @@ std::string cache_key(const GenerateOptions& o, const Job& j, const Tree& t) {
                                 "lock " + std::to_string(o.write_lock)};
   for (const auto& f : t.popts.flags) k.push_back("flag " + f);
   for (const auto& b : t.bindgen_options) k.push_back("bindgen-option " + b);
+  if (!o.bindgen.empty())
+    for (const auto& h : t.run_headers) k.push_back("bindgen-header " + h);
   for (size_t i = 0; i < j.used_paths.size(); ++i)
     k.push_back("uses " + abs_path(j.used_paths[i]) + " " + text::content_hash(j.used_texts[i]));
   return text::content_hash(text::join(k, "\n"));
@@ -254,8 +276,53 @@ std::string cache_text(const GenerateOptions& o, const Job& j, const model::CMod
   return render_cache(c);
 }
 
-SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                         const frontend::ParseOptions& popts, const model::CModel& cm);
+SpecWork generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                       const frontend::ParseOptions& popts, const model::CModel& cm);
+SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, SpecWork w,
+                       const std::string& bindings);
+
+// The one bindgen run of a generate: every header of the invocation
+// (Tree::run_headers), the helper prototypes and the union of the allowlists
+// of the specs being generated. Returns bindgen's output, or "" when no spec
+// asks for one (no --bindgen, or only shared specs).
+std::string run_bindgen_once(const GenerateOptions& o, const Tree& tree, const std::vector<const Job*>& jobs,
+                             const std::vector<SpecWork>& work, const model::CModel& cm) {
+  emit::BindgenRun run;
+  frontend::ParseOptions all = tree.popts;
+  all.headers = tree.run_headers;
+  run.input_header_text = frontend::input_file_text(all);
+  std::set<std::string> seen;
+  bool any = false;
+  // Two specs with a helper of the same name and different prototypes would
+  // clash in the kernel's helpers.c as they clash here: say which.
+  static const std::regex helper_re(R"(\brust_helper_([A-Za-z0-9_]+)\()");
+  std::map<std::string, std::pair<size_t, std::string>> proto;  // helper -> (spec, prototype)
+  for (size_t k = 0; k < work.size(); ++k) {
+    const SpecWork& w = work[k];
+    if (!w.wants_bindings) continue;
+    any = true;
+    for (const auto& l : w.prototypes) {
+      if (seen.insert(l).second) run.input_header_text += l + "\n";
+      std::smatch m;
+      if (!std::regex_search(l, m, helper_re)) continue;
+      auto [it, fresh] = proto.emplace(m[1].str(), std::make_pair(k, l));
+      if (!fresh && it->second.second != l)
+        throw Error(where(*jobs[k], "helpers") + ": error: the helper rust_helper_" + m[1].str() +
+                    " is declared differently by " + jobs[it->second.first]->spec_path + ":\n  " + it->second.second +
+                    "\n  " + l + "\n  hint: one C function, one helper: rename one, or move it to a shared spec both use");
+    }
+    run.used.insert(w.used.begin(), w.used.end());
+    run.helpers.insert(w.helpers.begin(), w.helpers.end());
+  }
+  if (!any) return "";
+  Timer t{"bindgen"};
+  run.program = o.bindgen;
+  run.tree_options = tree.bindgen_options;
+  run.clang_flags = tree.popts.flags;
+  run.working_dir = tree.popts.working_dir;
+  run.tmp_base = o.out_dir;  // visible to a bindgen that runs in a chroot (scripts/tools/bindgen)
+  return emit::run_bindgen(run, cm);
+}
 
 }  // namespace
 
@@ -306,6 +373,10 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     tree.bindgen_options = kt.bindgen_options;
   }
   for (const auto& f : o.extra_flags) tree.popts.flags.push_back(f);
+  for (const auto& j : jobs)
+    for (const auto& h : parse_headers(j))
+      if (std::find(tree.run_headers.begin(), tree.run_headers.end(), h) == tree.run_headers.end())
+        tree.run_headers.push_back(h);
 
   // 3. A spec whose inputs and outputs are all unchanged is done: no parse.
   std::vector<GenerateReport> reports(jobs.size());
@@ -361,26 +432,37 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     make_views();  // again, with the values
   }
 
-  // 5-11. Each spec, in parallel: they share only the (read-only) parse, and
-  //       most of their time is bindgen and rustfmt, run as programs. The
-  //       first spec's error (in spec order) is the one reported.
-  std::vector<std::future<SpecResult>> running;
+  // 5-9. Each spec, in parallel: they share only the (read-only) parse, and
+  //      most of their time is rustfmt, run as a program. The first spec's
+  //      error (in spec order) is the one reported.
+  std::vector<std::future<SpecWork>> running;
   for (size_t k = 0; k < todo.size(); ++k)
     running.push_back(std::async(std::launch::async, [&, k] {
       frontend::ParseOptions popts = tree.popts;
       popts.headers = parse_headers(jobs[todo[k]]);
       return generate_spec(o, jobs[todo[k]], tree, popts, view(k));
     }));
-  std::vector<SpecResult> results(todo.size());
+  std::vector<SpecWork> work(todo.size());
   std::exception_ptr failed;
   for (size_t k = 0; k < todo.size(); ++k) {
     try {
-      results[k] = running[k].get();
+      work[k] = running[k].get();
     } catch (...) {
       if (!failed) failed = std::current_exception();
     }
   }
   if (failed) std::rethrow_exception(failed);
+
+  // 8. The FFI layer: one bindgen run for every spec left, over the union of
+  //    their headers and allowlists; each spec's file is its part of the
+  //    output (emit::bindings_for), the same whichever specs shared the run.
+  std::vector<const Job*> todo_jobs;
+  for (size_t i : todo) todo_jobs.push_back(&jobs[i]);
+  std::string bindings = o.bindgen.empty() ? "" : run_bindgen_once(o, tree, todo_jobs, work, cm);
+
+  // 10-11. The files of each spec.
+  std::vector<SpecResult> results;
+  for (size_t k = 0; k < todo.size(); ++k) results.push_back(finish_spec(o, jobs[todo[k]], view(k), std::move(work[k]), bindings));
 
   // 12. Write every file of every spec as one transaction: clashes between
   //     specs, roots and writability are checked before anything is written,
@@ -423,12 +505,11 @@ GenerateReport generate(const GenerateOptions& o) { return generate_many(o, {o.s
 namespace {
 
 // Steps 5-11 for one spec, on its view of the parse.
-SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                         const frontend::ParseOptions& popts, const model::CModel& cm) {
+SpecWork generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
+                       const frontend::ParseOptions& popts, const model::CModel& cm) {
   const spec::Spec& s = job.spec;
   stdfs::path spec_dir = stdfs::path(job.spec_path).parent_path();
   const std::string& kernel_version = tree.kernel_version;
-  const std::vector<std::string>& bindgen_options = tree.bindgen_options;
 
   // 5. Passes.
   passes::DocSources docs;
@@ -505,29 +586,22 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
                 "\n  hint: generated ones are a kgen bug; hand-written ones must be fixed in the spec's files");
   }
 
-  // 8. FFI layer through bindgen, and the check that it has every used item.
-  //    A shared spec has no bindgen run of its own: the items its module
-  //    uses are allowlisted and checked in the run of each spec that uses it
-  //    (one run per using spec, not one more per shared spec).
-  std::map<std::string, std::string> out_files;
+  // 8. What the FFI layer needs from the run's bindgen (run_bindgen_once).
+  //    A shared spec asks for nothing itself: the items its module uses are
+  //    asked for, and checked, by each spec that uses it.
+  SpecWork w;
+  w.banner = banner;
   if (!o.bindgen.empty() && !s.shared) {
-    Timer t{"bindgen"};
-    emit::BindgenRun run;
-    run.program = o.bindgen;
-    run.tree_options = bindgen_options;
-    run.clang_flags = popts.flags;
-    run.working_dir = popts.working_dir;
-    run.input_header_text = frontend::input_file_text(popts) + emit::c_helper_prototypes(plan);
-    run.used = emit::bindings_used(all_rust);
-    run.tmp_base = o.out_dir;  // visible to a bindgen that runs in a chroot (scripts/tools/bindgen)
-    for (const auto* h : plan.helpers) run.helpers.insert(h->name);
+    w.wants_bindings = true;
+    w.prototypes = text::split_lines(emit::c_helper_prototypes(plan));
+    w.used = emit::bindings_used(all_rust);
+    for (const auto* h : plan.helpers) w.helpers.insert(h->name);
     for (const auto& up : used_plans) {
-      run.input_header_text += emit::c_helper_prototypes(up);
+      for (auto& l : text::split_lines(emit::c_helper_prototypes(up))) w.prototypes.push_back(std::move(l));
       for (const auto& [path, text] : emit::render_rust_files(up, ctx))
-        for (const auto& n : emit::bindings_used(text)) run.used.insert(n);
-      for (const auto* h : up.helpers) run.helpers.insert(h->name);
+        for (const auto& n : emit::bindings_used(text)) w.used.insert(n);
+      for (const auto* h : up.helpers) w.helpers.insert(h->name);
     }
-    out_files["bindings/bindings_generated.rs"] = banner + emit::run_bindgen(run, cm);
   }
 
   // 9. Figures.
@@ -544,11 +618,38 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
     for (const auto& cb : op.callbacks)
       if (cb.excluded) report += "excluded " + cb.field->name + ": " + text::trim(cb.excluded->reason) + "\n";
   for (const auto& i : plan.ignored) report += "ignored " + i.what + ": " + i.reason + "\n";
+  std::map<std::string, std::string> out_files;  // relative to out/<spec>/
   out_files["report.txt"] = report;
 
   // The lock: what the spec wraps, as these headers declare it (drift/lockfile.hpp).
   std::string lock_text;
   if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, kernel_version), spec_display);
+
+  w.rep = rep;
+  w.files = std::move(files);
+  w.out_files = std::move(out_files);
+  w.lock_text = std::move(lock_text);
+  for (const auto& x : plan.warnings) w.warnings.push_back(x.str());
+  return w;
+}
+
+// Steps 10-11 for one spec: its FFI file cut from the run's bindgen output,
+// then every file it writes, the lock and the cache.
+SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, SpecWork w,
+                       const std::string& bindings) {
+  const spec::Spec& s = job.spec;
+  if (w.wants_bindings) {
+    auto part = emit::bindings_for(bindings, w.used);
+    if (!part.missing.empty())
+      throw Error(where(job, "name") + ": error: the safe layer uses bindings that bindgen did not generate: " +
+                  text::join(part.missing, ", ") +
+                  "\n  hint: check the names in the spec (a macro bindgen cannot evaluate needs a helper or a typed "
+                  "constant), and that the headers are in 'headers'");
+    w.out_files["bindings/bindings_generated.rs"] = w.banner + part.text;
+  }
+  GenerateReport& rep = w.rep;
+  std::map<std::string, std::string>& files = w.files;
+  std::string helpers_path = "rust/helpers/" + s.helpers + ".c";
 
   // 10. Plan the files: out/<spec>/ holds bindgen's FFI layer, the report
   //     and the cache; the overlay holds the C helpers and the safe Rust,
@@ -571,8 +672,8 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
     put(ov, ov / rel, content, kernel_owner[rel]);
     manifest.push_back({OverlayEntry::Kind::File, rel, ""});
   }
-  for (const auto& [rel, content] : out_files) put(o.out_dir, out / rel, content, at_name);
-  if (!plan.helpers.empty())
+  for (const auto& [rel, content] : w.out_files) put(o.out_dir, out / rel, content, at_name);
+  if (files.count(helpers_path))
     manifest.push_back({OverlayEntry::Kind::Line, "rust/helpers/helpers.c", "#include \"" + s.helpers + ".c\""});
   for (const auto& h : s.headers)
     manifest.push_back({OverlayEntry::Kind::Line, "rust/bindings/bindings_helper.h", "#include <" + h + ">"});
@@ -593,9 +694,9 @@ SpecResult generate_spec(const GenerateOptions& o, const Job& job, const Tree& t
   //     regeneration cache (what makes the next no-op run skip the parse).
   if (o.write_lock) {
     stdfs::path lock = drift::lock_path_for(job.spec_path);
-    put(fs::normal(lock).parent_path(), lock, lock_text, job.spec_path);
+    put(fs::normal(lock).parent_path(), lock, w.lock_text, job.spec_path);
   }
-  for (const auto& w : plan.warnings) rep.warnings.push_back(w.str());
+  rep.warnings = w.warnings;
   if (o.use_cache && o.dump_after.empty()) {
     std::map<std::string, std::string> written;  // absolute path -> content
     for (const auto& f : result.outputs) written[fs::normal(f.path).string()] = f.content;

@@ -29,8 +29,35 @@ struct BindgenRun {
   std::set<std::string> helpers;  // names that are rust_helper_* functions
 };
 
-// Runs bindgen; returns the post-processed Rust. Throws Error with bindgen's
-// stderr on failure, and an error listing every used name that is missing.
+// Runs bindgen; returns its output with the helpers renamed. Throws Error
+// with bindgen's stderr on failure. One run serves every spec of a generate
+// (the union of their requests); bindings_for then gives each spec its part.
 std::string run_bindgen(const BindgenRun& run, const model::CModel& m);
+
+// One top-level item of bindgen's output, with its attributes.
+struct BindingsItem {
+  std::string text;                  // ends with its newline
+  std::vector<std::string> defines;  // the names it defines (an extern block: each fn and static)
+  std::string impl_of;               // an impl block: the type it is for
+  std::string const_of;              // `pub const X: T = ..;`: T (bindgen's enum constants are kept with their type)
+  std::set<std::string> refs;        // the identifiers it mentions, field and parameter names left out
+};
+// bindgen's output as items; the banner comment before the first one goes to
+// `preamble`.
+std::vector<BindingsItem> split_bindings(const std::string& rust, std::string* preamble = nullptr);
+
+// The part of bindgen's output that the names in `used` need: the items that
+// define them, every item those name (closed over), and the impls and
+// constants of every type kept (as bindgen keeps an allowlisted enum's
+// constants). Canonical, so that a spec's FFI file does not depend on which
+// other specs shared the bindgen run: the items are sorted by name, and the
+// numbers of anonymous enum types (`_bindgen_ty_103`, counted over the whole
+// parse) are renumbered in order of first use. `missing` lists the used names
+// that nothing defines.
+struct BindingsSubset {
+  std::string text;
+  std::vector<std::string> missing;
+};
+BindingsSubset bindings_for(const std::string& rust, const std::set<std::string>& used);
 
 }  // namespace kgen::emit

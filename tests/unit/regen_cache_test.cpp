@@ -162,6 +162,57 @@ TEST_CASE("specs generated together share one parse and get what they get alone"
   stdfs::remove_all(d);
 }
 
+TEST_CASE("specs generated together share one bindgen run, and each FFI file is its own part", "[regen]") {
+  auto d = scratch("kgen-test-one-bindgen");
+  // A bindgen that logs its runs and defines what it is asked to allowlist,
+  // plus one item nobody asked for.
+  fs::write_if_changed(d / "bindgen", R"(#!/bin/sh
+echo run >> "$(dirname "$0")/runs"
+out=
+items="pub struct not_asked {}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) out=$2; shift ;;
+    --allowlist-function) items="$items
+extern \"C\" {
+    pub fn $2();
+}" ;;
+    --allowlist-*) items="$items
+pub struct $2 {}" ;;
+    --) break ;;
+  esac
+  shift
+done
+printf '%s\n' "$items" > "$out"
+)");
+  stdfs::permissions(d / "bindgen", stdfs::perms::owner_all);
+  auto both = options(d, "both");
+  both.bindgen = (d / "bindgen").string();
+  std::vector<std::string> specs = {(d / "widget.yaml").string(), (d / "gadget.yaml").string()};
+  driver::generate_many(both, specs);
+  auto runs = [&] { return text::split_lines(fs::read_file(d / "runs").value_or("")).size(); };
+  CHECK(runs() == 1);
+  auto files = tree_files(d / "both");
+  std::string w = files.at("out/widget/bindings/bindings_generated.rs"), g = files.at("out/gadget/bindings/bindings_generated.rs");
+  CHECK(w.find("pub fn widget_reset") != std::string::npos);
+  CHECK(w.find("gadget") == std::string::npos);
+  CHECK(g.find("widget") == std::string::npos);
+  CHECK(w.find("not_asked") == std::string::npos);
+  // A no-op runs nothing; one spec changed runs bindgen once, for it alone.
+  driver::generate_many(both, specs);
+  CHECK(runs() == 1);
+  fs::write_if_changed(d / "gadget.yaml", *fs::read_file(d / "gadget.yaml") + "\n# edited\n");
+  auto reps = driver::generate_many(both, specs);
+  CHECK(reps[0].skipped);
+  CHECK_FALSE(reps[1].skipped);
+  CHECK(runs() == 2);
+  CHECK(tree_files(d / "both").at("out/gadget/bindings/bindings_generated.rs") == g);
+  // The headers of the run are part of each spec's key: widget alone is another run.
+  both.spec_path = specs[0];
+  CHECK_FALSE(driver::generate(both).skipped);
+  stdfs::remove_all(d);
+}
+
 TEST_CASE("the parse records what it read, the include graph and what a header reaches", "[regen][frontend]") {
   auto d = scratch("kgen-test-inclusions");
   stdfs::remove_all(d);
