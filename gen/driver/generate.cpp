@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <map>
+#include <memory>
 #include <regex>
 #include <set>
 
@@ -62,25 +63,82 @@ struct Timer {
 
 size_t count_lines(const std::string& s) { return text::split_lines(s).size(); }
 
-std::string format_rust(const std::string& program, const std::string& code, const std::string& what) {
-  if (program.empty()) return code;
+// The module files `mod name;` in a Rust file declares (outside comments).
+std::vector<std::string> declared_modules(const std::string& code) {
+  static const std::regex re(R"(^[ \t]*(?:pub(?:\([^)]*\))?[ \t]+)?mod[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*;)");
+  std::vector<std::string> out;
+  for (const auto& l : text::split_lines(code)) {
+    std::smatch m;
+    if (std::regex_search(l, m, re)) out.push_back(m[1].str());
+  }
+  return out;
+}
+
+// Formats every generated Rust file of the run with one rustfmt process (a
+// rustfmt started through the toolchain root's wrapper costs ~0.2 s of CPU
+// before it formats anything). The files are written, under their kernel
+// paths, to a scratch directory in `base` (which a rustfmt running in a
+// chroot must see, as bindgen's input); a `mod x;` whose file is not
+// generated gets an empty stand-in, since rustfmt follows module
+// declarations; an empty rustfmt.toml at the top keeps any configuration
+// above `base` out. `files`: (kernel-relative path, code); returns the
+// formatted code in the same order.
+std::vector<std::string> format_rust_all(const std::string& program, const stdfs::path& base,
+                                         const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> out;
+  if (program.empty() || files.empty()) {
+    for (const auto& f : files) out.push_back(f.second);
+    return out;
+  }
+  fs::ScratchDir scratch(base);
+  const stdfs::path& dir = scratch.path();
   auto argv = text::split(program, ' ');
-  argv.insert(argv.end(), {"--edition", "2021", "--emit", "stdout"});
-  auto r = process::run(argv, "", code);
   std::string who = "rustfmt ('" + argv[0] + "')";
+  argv.insert(argv.end(), {"--edition", "2021"});
+  std::set<stdfs::path> written;
+  for (size_t i = 0; i < files.size(); ++i) {
+    // Each spec's files in a tree of their own (two specs may both have a lib-level file).
+    stdfs::path p = dir / std::to_string(i) / files[i].first;
+    stdfs::create_directories(p.parent_path());
+    fs::write_if_changed(p, files[i].second);
+    written.insert(p);
+    argv.push_back(p.string());
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    stdfs::path p = dir / std::to_string(i) / files[i].first;
+    std::string stem = p.stem().string();
+    stdfs::path children = (stem == "lib" || stem == "mod") ? p.parent_path() : p.parent_path() / stem;
+    for (const auto& m : declared_modules(files[i].second)) {
+      stdfs::path a = children / (m + ".rs"), b = children / m / "mod.rs";
+      if (stdfs::exists(a) || stdfs::exists(b)) continue;
+      stdfs::create_directories(a.parent_path());
+      fs::write_if_changed(a, "");
+    }
+  }
+  fs::write_if_changed(dir / "rustfmt.toml", "");
+  auto r = process::run(argv, dir.string());
+  auto local = [&](std::string msg) {  // scratch paths back to kernel paths
+    for (size_t i = 0; i < files.size(); ++i)
+      msg = text::replace_all(msg, (dir / std::to_string(i)).string() + "/", "");
+    return msg;
+  };
+  std::string what = files.size() == 1 ? files[0].first : std::to_string(files.size()) + " generated files";
   if (r.status == 127)
     throw Error(what + ": error: cannot run " + who + ": " + text::trim(r.err) +
                 "\n  hint: pass --rustfmt with a rustfmt program, or --rustfmt '' not to format");
   if (r.status != 0)
-    throw Error(what + ": error: " + who + " " + process::describe_failure(r, code.size()) + ":\n" + r.err +
+    throw Error(what + ": error: " + who + " " + process::describe_failure(r, 0) + ":\n" + local(r.err + r.out) +
                 "\n  hint: this is a kgen bug if the spec's hand-written Rust is valid; run with --rustfmt '' to see the raw output");
-  if (r.input_errno)
-    throw Error(what + ": error: " + who + " " + process::describe_failure(r, code.size()) +
-                "\n  hint: a formatter must read the whole module on stdin and print it on stdout");
-  if (text::trim(r.out).empty())
-    throw Error(what + ": error: " + who + " printed nothing for a module of " + std::to_string(code.size()) +
-                " bytes\n  hint: a formatter must print the formatted module on stdout (--emit stdout)");
-  return r.out;
+  for (size_t i = 0; i < files.size(); ++i) {
+    stdfs::path p = dir / std::to_string(i) / files[i].first;
+    auto text = fs::read_file(p);
+    if (!text || (text::trim(*text).empty() && !text::trim(files[i].second).empty()))
+      throw Error(files[i].first + ": error: " + who + " left " + (text ? "an empty file" : "no file") +
+                  " for a module of " + std::to_string(files[i].second.size()) +
+                  " bytes\n  hint: a formatter must format the files it is given in place");
+    out.push_back(*text);
+  }
+  return out;
 }
 
 // One spec of a run.
@@ -276,8 +334,18 @@ std::string cache_text(const GenerateOptions& o, const Job& j, const model::CMod
   return render_cache(c);
 }
 
-SpecWork generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                       const frontend::ParseOptions& popts, const model::CModel& cm);
+// A spec's plan and its rendered Rust (steps 5-6), in one place: the plan
+// points into the plans of the shared specs it uses.
+struct Planned {
+  std::vector<passes::Plan> used_plans;
+  passes::Plan plan;
+  emit::ViewContext ctx;
+  std::vector<std::pair<std::string, std::string>> rust;  // kernel-relative path -> code, before rustfmt
+};
+std::unique_ptr<Planned> plan_spec(const GenerateOptions& o, const Job& job, const std::string& kernel_version,
+                                   const model::CModel& cm);
+SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, const Planned& planned,
+                       const std::vector<std::string>& formatted);
 SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, SpecWork w,
                        const std::string& bindings);
 
@@ -432,26 +500,44 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     make_views();  // again, with the values
   }
 
-  // 5-9. Each spec, in parallel: they share only the (read-only) parse, and
-  //      most of their time is rustfmt, run as a program. The first spec's
-  //      error (in spec order) is the one reported.
-  std::vector<std::future<SpecWork>> running;
-  for (size_t k = 0; k < todo.size(); ++k)
-    running.push_back(std::async(std::launch::async, [&, k] {
-      frontend::ParseOptions popts = tree.popts;
-      popts.headers = parse_headers(jobs[todo[k]]);
-      return generate_spec(o, jobs[todo[k]], tree, popts, view(k));
-    }));
-  std::vector<SpecWork> work(todo.size());
-  std::exception_ptr failed;
-  for (size_t k = 0; k < todo.size(); ++k) {
-    try {
-      work[k] = running[k].get();
-    } catch (...) {
-      if (!failed) failed = std::current_exception();
+  // 5-6. Each spec's plan and Rust, in parallel: they share only the
+  //      (read-only) parse. The first spec's error (in spec order) is the
+  //      one reported.
+  auto in_parallel = [&](auto step) {
+    using R = decltype(step(size_t{0}));
+    std::vector<std::future<R>> running;
+    for (size_t k = 0; k < todo.size(); ++k) running.push_back(std::async(std::launch::async, step, k));
+    std::vector<R> out(todo.size());
+    std::exception_ptr failed;
+    for (size_t k = 0; k < todo.size(); ++k) {
+      try {
+        out[k] = running[k].get();
+      } catch (...) {
+        if (!failed) failed = std::current_exception();
+      }
     }
+    if (failed) std::rethrow_exception(failed);
+    return out;
+  };
+  auto planned = in_parallel([&](size_t k) { return plan_spec(o, jobs[todo[k]], tree.kernel_version, view(k)); });
+
+  // 6b. One rustfmt for every spec's Rust.
+  std::vector<std::pair<std::string, std::string>> rust;
+  for (const auto& p : planned) rust.insert(rust.end(), p->rust.begin(), p->rust.end());
+  std::vector<std::string> formatted;
+  {
+    Timer t{"rustfmt"};
+    formatted = format_rust_all(o.rustfmt, o.out_dir, rust);
   }
-  if (failed) std::rethrow_exception(failed);
+
+  // 7-9. Each spec's checks, figures and what it asks of bindgen.
+  std::vector<SpecWork> work(todo.size());
+  for (size_t k = 0, at = 0; k < todo.size(); ++k) {
+    size_t n = planned[k]->rust.size();
+    work[k] = generate_spec(o, jobs[todo[k]], view(k), *planned[k],
+                            {formatted.begin() + static_cast<long>(at), formatted.begin() + static_cast<long>(at + n)});
+    at += n;
+  }
 
   // 8. The FFI layer: one bindgen run for every spec left, over the union of
   //    their headers and allowlists; each spec's file is its part of the
@@ -504,12 +590,14 @@ GenerateReport generate(const GenerateOptions& o) { return generate_many(o, {o.s
 
 namespace {
 
-// Steps 5-11 for one spec, on its view of the parse.
-SpecWork generate_spec(const GenerateOptions& o, const Job& job, const Tree& tree,
-                       const frontend::ParseOptions& popts, const model::CModel& cm) {
+// Steps 5-6 for one spec, on its view of the parse: its plan (beside the
+// plans of the shared specs it uses, which it points into) and its Rust,
+// not yet formatted.
+std::unique_ptr<Planned> plan_spec(const GenerateOptions& o, const Job& job, const std::string& kernel_version,
+                                   const model::CModel& cm) {
   const spec::Spec& s = job.spec;
   stdfs::path spec_dir = stdfs::path(job.spec_path).parent_path();
-  const std::string& kernel_version = tree.kernel_version;
+  auto out = std::make_unique<Planned>();
 
   // 5. Passes.
   passes::DocSources docs;
@@ -523,29 +611,43 @@ SpecWork generate_spec(const GenerateOptions& o, const Job& job, const Tree& tre
   }
   // The plans of the shared specs this one uses, on the same parse: their
   // types and enums are what this spec's output names.
-  std::vector<passes::Plan> used_plans;
+  std::vector<passes::Plan>& used_plans = out->used_plans;
   used_plans.reserve(job.used.size());
   for (const auto& u : job.used) used_plans.push_back(passes::run_passes(u, cm, {}));
   std::vector<const passes::Plan*> used;
   for (const auto& up : used_plans) used.push_back(&up);
-  passes::Plan plan = passes::run_passes(
+  out->plan = passes::run_passes(
       s, cm, docs,
       [&](const char* pass, const passes::Plan& p) {
         if (o.dump_after == pass || o.dump_after == "all")
           std::fprintf(stderr, "=== after pass %s ===\n%s", pass, p.dump().c_str());
       },
       used);
-  for (const auto& w : plan.warnings) spdlog::warn("{}", w.str());
+  for (const auto& w : out->plan.warnings) spdlog::warn("{}", w.str());
 
-  // 6. Emit, all in memory first: nothing is written unless every stage succeeds.
-  std::string spec_display = "header-specs/" + stdfs::path(job.spec_path).filename().string();
-  emit::ViewContext ctx{KGEN_VERSION, spec_display, kernel_version};
+  // 6. Emit, all in memory first: nothing is written unless every stage
+  //    succeeds. generate_many formats every spec's Rust with one rustfmt.
+  out->ctx = emit::ViewContext{KGEN_VERSION, "header-specs/" + stdfs::path(job.spec_path).filename().string(),
+                               kernel_version};
+  for (auto& [path, text] : emit::render_rust_files(out->plan, out->ctx)) out->rust.emplace_back(path, std::move(text));
+  return out;
+}
+
+// Steps 6-9 for one spec, once its Rust is formatted.
+SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, const Planned& planned,
+                       const std::vector<std::string>& formatted) {
+  const spec::Spec& s = job.spec;
+  stdfs::path spec_dir = stdfs::path(job.spec_path).parent_path();
+  const passes::Plan& plan = planned.plan;
+  const std::vector<passes::Plan>& used_plans = planned.used_plans;
+  const emit::ViewContext& ctx = planned.ctx;
+  const std::string& spec_display = ctx.spec_path;
   std::string banner = "// Generated by kgen from " + spec_display + ". Do not edit.\n";
   std::map<std::string, std::string> files;  // kernel-relative path -> content
   std::string rust;  // every generated Rust file, in path order
-  for (const auto& [path, text] : emit::render_rust_files(plan, ctx)) {
-    files[path] = format_rust(o.rustfmt, text, path);
-    rust += files[path];
+  for (size_t i = 0; i < planned.rust.size(); ++i) {
+    files[planned.rust[i].first] = formatted[i];
+    rust += formatted[i];
   }
   size_t hand_lines = 0;
   std::string all_rust = rust;
@@ -623,7 +725,7 @@ SpecWork generate_spec(const GenerateOptions& o, const Job& job, const Tree& tre
 
   // The lock: what the spec wraps, as these headers declare it (drift/lockfile.hpp).
   std::string lock_text;
-  if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, kernel_version), spec_display);
+  if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, ctx.kernel_version), spec_display);
 
   w.rep = rep;
   w.files = std::move(files);

@@ -194,12 +194,15 @@ TEST_CASE("a generate killed half way is rolled back by the next run, which leav
   for (const auto& [rel, content] : now) CHECK((rel.find(".kgen-") == std::string::npos || rel == "out/widget/.kgen-cache"));
 }
 
-TEST_CASE("a formatter that fails, prints nothing or stops reading is an error, and nothing is written", "[driver]") {
+TEST_CASE("a formatter that fails, dies or empties a file is an error, and nothing is written", "[driver]") {
   TempDir d;
   auto g = widget(d.path);
   auto before = snapshot(d.path);
-  g.rustfmt = "/bin/true";
-  CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("rustfmt ('/bin/true') printed nothing"));
+  // rustfmt formats the files in place: one that leaves them as they are is
+  // taken at its word (the kernel's rustfmtcheck would see the rest).
+  g.rustfmt = script(d.path, "empty", "for f; do case $f in *.rs) : > \"$f\" ;; esac; done");
+  CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("rust/kernel/widget.rs: error: rustfmt ('" + g.rustfmt +
+                                                         "') left an empty file"));
   g.rustfmt = script(d.path, "fail", "echo 'error: expected item' >&2; exit 1");
   CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("exited with status 1:\nerror: expected item"));
   g.rustfmt = script(d.path, "die", "kill -9 $$");
@@ -207,7 +210,7 @@ TEST_CASE("a formatter that fails, prints nothing or stops reading is an error, 
   g.bindgen = "/bin/true";
   g.rustfmt = "";
   CHECK_THROWS_WITH(driver::generate(g), Catch::Contains("exited with status 0 but wrote no file"));
-  for (const char* f : {"fail", "die"}) stdfs::remove(d.path / f);
+  for (const char* f : {"fail", "die", "empty"}) stdfs::remove(d.path / f);
   CHECK(snapshot(d.path) == before);
 }
 
