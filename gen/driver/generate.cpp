@@ -488,8 +488,11 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   };
   auto view = [&](size_t k) -> const model::CModel& { return todo.size() == 1 ? cm : views[k]; };
   {
-    Timer t{"evaluate macros"};
+    Timer t{"views"};
     make_views();
+  }
+  {
+    Timer t{"evaluate macros"};
     std::set<std::string> names;
     for (size_t k = 0; k < todo.size(); ++k) {
       for (auto& n : passes::macros_to_evaluate(jobs[todo[k]].spec, view(k))) names.insert(std::move(n));
@@ -497,7 +500,9 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
         for (auto& n : passes::macros_to_evaluate(u, view(k))) names.insert(std::move(n));
     }
     frontend::evaluate_macros(cm, all, {names.begin(), names.end()});
-    make_views();  // again, with the values
+    for (auto& v : views)  // the views get the values
+      for (const auto& n : names)
+        if (auto it = v.macros.find(n); it != v.macros.end()) it->second.value = cm.macros.at(n).value;
   }
 
   // 5-6. Each spec's plan and Rust, in parallel: they share only the

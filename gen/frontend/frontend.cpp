@@ -10,6 +10,7 @@
 
 #include "frontend/clang.hpp"
 #include "frontend/comments.hpp"
+#include "model/macro_eval.hpp"
 #include "support/fs.hpp"
 #include "support/text.hpp"
 
@@ -553,17 +554,25 @@ model::CModel parse(const ParseOptions& opts, std::vector<Diagnostic>* tolerated
   return m;
 }
 
-void evaluate_macros(model::CModel& m, const ParseOptions& opts, const std::vector<std::string>& names) {
+void evaluate_macros(model::CModel& m, const ParseOptions& opts, const std::vector<std::string>& names,
+                     bool libclang_only) {
   std::string text = input_file_text(opts);
   std::vector<std::string> probed;
   for (const auto& n : names) {
     auto it = m.macros.find(n);
     if (it == m.macros.end() || it->second.function_like || it->second.body.empty()) continue;
     if (it->second.body[0] == '"') continue;
+    if (!libclang_only)
+      if (auto v = model::evaluate_macro(m, n)) {  // most are: no second parse
+        it->second.value = v;
+        continue;
+      }
     text += "static const __typeof__((" + n + ")) __kgen_probe_" + std::to_string(probed.size()) + " = (" + n +
             ");\n";
     probed.push_back(n);
   }
+  spdlog::debug("evaluate macros: {} left to a libclang parse{}{}", probed.size(), probed.empty() ? "" : ": ",
+                text::join(probed, ", "));
   if (probed.empty()) return;
   clang::Index index;
   std::string main = input_path(opts);

@@ -23,10 +23,14 @@ struct ParseOptions {
 // to be included together).
 model::CModel parse(const ParseOptions& opts, std::vector<Diagnostic>* tolerated = nullptr);
 
-// Evaluates the object-like macros `names` as integer constant expressions in
-// a second parse (the preprocessor alone cannot: BIT(3), (1 << 4) | FOO, ...).
-// Macros that are not integer constants keep value == nullopt.
-void evaluate_macros(model::CModel& m, const ParseOptions& opts, const std::vector<std::string>& names);
+// Evaluates the object-like macros `names` as integer constant expressions:
+// from their tokens where model/macro_eval.hpp can (literals, casts,
+// operators), the rest in a second parse (BIT(3), sizeof, enumerators, ...),
+// which is only made when some are left; `libclang_only` sends all of them
+// to the parse (tests compare the two). Macros that are not integer
+// constants keep value == nullopt.
+void evaluate_macros(model::CModel& m, const ParseOptions& opts, const std::vector<std::string>& names,
+                     bool libclang_only = false);
 
 // Exposed for tests: the text of the synthetic main file.
 std::string input_file_text(const ParseOptions& opts);
