@@ -41,7 +41,7 @@ std::vector<std::pair<const char*, size_t GenerateReport::*>> figures() {
 }  // namespace
 
 std::string render_cache(const RegenCache& c) {
-  std::string s = "kgen-regen-cache 2\n";
+  std::string s = "kgen-regen-cache 3\n";
   s += "key " + c.key + "\n";
   s += "spec " + c.report.spec_name + "\n";
   for (const auto& [name, member] : figures()) s += "figure " + std::string(name) + " " + std::to_string(c.report.*member) + "\n";
@@ -50,13 +50,16 @@ std::string render_cache(const RegenCache& c) {
     auto st = c.stamps.find(p);
     s += "in " + h + " " + (st == c.stamps.end() ? "-" : st->second) + " " + p + "\n";
   }
-  for (const auto& [p, h] : c.outputs) s += "out " + h + " " + p + "\n";
+  for (const auto& [p, h] : c.outputs) {
+    auto st = c.stamps.find(p);
+    s += "out " + h + " " + (st == c.stamps.end() ? "-" : st->second) + " " + p + "\n";
+  }
   return s;
 }
 
 std::optional<RegenCache> parse_cache(const std::string& text_in) {
   auto lines = text::split_lines(text_in);
-  if (lines.empty() || lines[0] != "kgen-regen-cache 2") return std::nullopt;
+  if (lines.empty() || lines[0] != "kgen-regen-cache 3") return std::nullopt;
   RegenCache c;
   for (size_t i = 1; i < lines.size(); ++i) {
     const std::string& l = lines[i];
@@ -76,17 +79,14 @@ std::optional<RegenCache> parse_cache(const std::string& text_in) {
         if (parts[0] == name) c.report.*member = std::stoull(v);
     } else if (word == "warning") {
       c.warnings.push_back(unescape(rest));
-    } else if (word == "in") {  // in HASH STAMP PATH
+    } else if (word == "in" || word == "out") {  // in|out HASH STAMP PATH
       auto sp2 = rest.find(' ');
       auto sp3 = sp2 == std::string::npos ? sp2 : rest.find(' ', sp2 + 1);
       if (sp3 == std::string::npos) return std::nullopt;
       std::string path = rest.substr(sp3 + 1);
-      c.inputs[path] = rest.substr(0, sp2);
-      c.stamps[path] = rest.substr(sp2 + 1, sp3 - sp2 - 1);
-    } else if (word == "out") {  // out HASH PATH
-      auto sp2 = rest.find(' ');
-      if (sp2 == std::string::npos) return std::nullopt;
-      c.outputs[rest.substr(sp2 + 1)] = rest.substr(0, sp2);
+      (word == "in" ? c.inputs : c.outputs)[path] = rest.substr(0, sp2);
+      std::string stamp = rest.substr(sp2 + 1, sp3 - sp2 - 1);
+      if (stamp != "-") c.stamps[path] = stamp;
     } else {
       return std::nullopt;
     }
@@ -108,16 +108,33 @@ std::string file_stamp(const std::string& path, long long not_after_ns) {
   return std::to_string(st.st_size) + ":" + std::to_string(mtime);
 }
 
-bool cache_fresh(const RegenCache& c, const std::string& key) {
+const std::string& FileMemo::stamp(const std::string& path) {
+  auto it = stamps_.find(path);
+  if (it == stamps_.end()) it = stamps_.emplace(path, file_stamp(path)).first;
+  return it->second;
+}
+
+const std::string& FileMemo::hash(const std::string& path) {
+  auto it = hashes_.find(path);
+  if (it == hashes_.end()) it = hashes_.emplace(path, hash_file(path)).first;
+  return it->second;
+}
+
+bool cache_fresh(const RegenCache& c, const std::string& key, FileMemo& memo, bool* hashed) {
   if (c.key != key) return false;
-  for (const auto& [p, h] : c.inputs) {
-    auto st = c.stamps.find(p);
-    if (st != c.stamps.end() && st->second != "-" && file_stamp(p) == st->second) continue;
-    if (hash_file(p) != h) return false;
-  }
-  for (const auto& [p, h] : c.outputs)
-    if (hash_file(p) != h) return false;
+  for (const auto* files : {&c.inputs, &c.outputs})
+    for (const auto& [p, h] : *files) {
+      auto st = c.stamps.find(p);
+      if (st != c.stamps.end() && st->second != "-" && memo.stamp(p) == st->second) continue;
+      if (memo.hash(p) != h) return false;
+      if (hashed) *hashed = true;
+    }
   return true;
+}
+
+bool cache_fresh(const RegenCache& c, const std::string& key) {
+  FileMemo memo;
+  return cache_fresh(c, key, memo);
 }
 
 std::string program_build_id() {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -131,6 +132,46 @@ TEST_CASE("a no-op generate skips the parse; any change regenerates", "[regen]")
   CHECK_FALSE(driver::generate(g).skipped);
   g.use_cache = false;
   CHECK_FALSE(driver::generate(g).skipped);
+  stdfs::remove_all(d);
+}
+
+TEST_CASE("a no-op that had to hash files stamps them, and the next one only stat's them", "[regen]") {
+  auto d = scratch("kgen-test-restamp");
+  auto g = options(d, "a");
+  g.spec_path = (d / "widget.yaml").string();
+  driver::generate(g);
+  stdfs::path cache = stdfs::path(g.out_dir) / "widget/.kgen-cache";
+  // Everything was just written: too recent for a stamp (racily clean).
+  auto outs_without_stamp = [&] {
+    size_t n = 0;
+    for (const auto& l : text::split_lines(*fs::read_file(cache)))
+      if (text::starts_with(l, "out ") && text::split(l, ' ')[2] == "-") ++n;
+    return n;
+  };
+  CHECK(outs_without_stamp() > 0);
+  // Ten seconds later (mtimes moved back): the no-op hashes, then stamps.
+  for (const auto& e : stdfs::recursive_directory_iterator(d))
+    if (e.is_regular_file() && e.path().filename() != ".kgen-cache")
+      stdfs::last_write_time(e.path(), stdfs::last_write_time(e.path()) - std::chrono::seconds(10));
+  CHECK(driver::generate(g).skipped);
+  CHECK(outs_without_stamp() == 0);
+  std::string stamped = *fs::read_file(cache);
+  CHECK(driver::generate(g).skipped);
+  CHECK(*fs::read_file(cache) == stamped);  // nothing more to stamp: not rewritten
+  // A stamped output is trusted without reading: an edit that keeps its size
+  // and modification time goes unseen, as for headers (and git, and make).
+  stdfs::path rs = stdfs::path(g.overlay_dir) / "rust" / "kernel" / "widget.rs";
+  std::string good = *fs::read_file(rs);
+  auto when = stdfs::last_write_time(rs);
+  std::string same_size = good;
+  same_size[same_size.size() - 2] = same_size[same_size.size() - 2] == 'x' ? 'y' : 'x';
+  fs::write_if_changed(rs, same_size);
+  stdfs::last_write_time(rs, when);
+  CHECK(driver::generate(g).skipped);
+  // Any other edit is seen.
+  fs::write_if_changed(rs, good + "// edited\n");
+  CHECK_FALSE(driver::generate(g).skipped);
+  CHECK(*fs::read_file(rs) == good);
   stdfs::remove_all(d);
 }
 
