@@ -328,7 +328,7 @@ long long run_started_ns() {
 }
 
 std::string cache_text(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
-                 const std::map<std::string, std::string>& written) {
+                 const std::map<std::string, std::string>& written, FileMemo& memo) {
   RegenCache c;
   c.key = j.cache_key;
   c.report = rep;
@@ -341,7 +341,7 @@ std::string cache_text(const GenerateOptions& o, const Job& j, const model::CMod
     stdfs::path p = o.kernel_dir.empty() ? spec_dir / d : stdfs::path(o.kernel_dir) / d;
     c.inputs[abs_path(p)] = hash_file(abs_path(p));
   }
-  for (const auto& [name, path] : cm.input_files) c.inputs[path] = hash_file(path);
+  for (const auto& [name, path] : cm.input_files) c.inputs[path] = memo.hash(path);  // once per run, not per spec
   add_program(c.inputs, o.bindgen);
   add_program(c.inputs, o.rustfmt);
   for (const auto& [p, content] : written) c.outputs[p] = text::content_hash(content);
@@ -365,7 +365,7 @@ std::unique_ptr<Planned> plan_spec(const GenerateOptions& o, const Job& job, con
 SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, const Planned& planned,
                        const std::vector<std::string>& formatted);
 SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, SpecWork w,
-                       const std::string& bindings);
+                       const std::string& bindings, FileMemo& memo);
 
 // The one bindgen run of a generate: every header of the invocation
 // (Tree::run_headers), the helper prototypes and the union of the allowlists
@@ -572,7 +572,7 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
 
   // 10-11. The files of each spec.
   std::vector<SpecResult> results;
-  for (size_t k = 0; k < todo.size(); ++k) results.push_back(finish_spec(o, jobs[todo[k]], view(k), std::move(work[k]), bindings));
+  for (size_t k = 0; k < todo.size(); ++k) results.push_back(finish_spec(o, jobs[todo[k]], view(k), std::move(work[k]), bindings, memo));
 
   // 12. Write every file of every spec as one transaction: clashes between
   //     specs, roots and writability are checked before anything is written,
@@ -762,7 +762,7 @@ SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CM
 // Steps 10-11 for one spec: its FFI file cut from the run's bindgen output,
 // then every file it writes, the lock and the cache.
 SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, SpecWork w,
-                       const std::string& bindings) {
+                       const std::string& bindings, FileMemo& memo) {
   const spec::Spec& s = job.spec;
   if (w.wants_bindings) {
     auto part = emit::bindings_for(bindings, w.used);
@@ -826,7 +826,7 @@ SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CM
   if (o.use_cache && o.dump_after.empty()) {
     std::map<std::string, std::string> written;  // absolute path -> content
     for (const auto& f : result.outputs) written[fs::normal(f.path).string()] = f.content;
-    put(o.out_dir, cache_path(o, s), cache_text(o, job, cm, rep, written), at_name);
+    put(o.out_dir, cache_path(o, s), cache_text(o, job, cm, rep, written, memo), at_name);
     result.outputs.back().counted = false;
   }
   result.rep = rep;

@@ -174,7 +174,7 @@ InferAllReport infer_all(const InferAllOptions& o) {
                std::chrono::duration<double>(t1 - t0).count(), m.records.size(), errors.size());
   // Locations name files as clang saw them; drafts need absolute paths to
   // find each struct's include name.
-  for (auto& [tag, r] : m.records)
+  for (auto&& [tag, r] : m.records)
     if (auto it = m.input_files.find(r.loc.file); it != m.input_files.end()) r.loc.file = it->second;
   std::vector<std::string> dirs;
   for (const auto& d : include_dirs) dirs.push_back(d);

@@ -123,10 +123,10 @@ void attach_define_comments(model::CModel& m, const std::filesystem::path& base)
     }
     return define_comment(it->second, loc.line);
   };
-  for (auto& [name, mac] : m.macros) mac.doc = comment_at(mac.loc);
+  for (auto&& [name, mac] : m.macros) mac.doc = comment_at(mac.loc);
   // An enumerator is documented the same way ("/* read sectors */" above
   // REQ_OP_READ), unless libclang found a doc comment for it.
-  for (auto& [key, e] : m.enums)
+  for (auto&& [key, e] : m.enums)
     for (auto& k : e.constants)
       if (k.doc.empty()) k.doc = comment_at(k.loc);
 }

@@ -493,7 +493,7 @@ std::vector<std::string> config_conditions(const std::string& text) {
 // Sets CField::cfg from the conditions around each member's declaration.
 void annotate_conditions(model::CModel& m, const std::filesystem::path& base) {
   std::map<std::string, std::vector<std::string>> by_file;
-  for (auto& [tag, r] : m.records)
+  for (auto&& [tag, r] : m.records)
     for (auto& f : r.fields) {
       if (f.loc.file.empty() || f.loc.line == 0) continue;
       auto it = by_file.find(f.loc.file);

@@ -56,8 +56,8 @@ bool CRecord::is_ops_table() const {
   return fp > 0 && fp * 2 >= named;
 }
 
-template <class M>
-static auto find_in(const M& m, const std::string& k) -> const typename M::mapped_type* {
+template <class T>
+static const T* find_in(const EntityMap<T>& m, const std::string& k) {
   auto it = m.find(k);
   return it == m.end() ? nullptr : &it->second;
 }
@@ -112,16 +112,16 @@ CModel restrict_to(const CModel& m, const std::vector<std::string>& headers) {
   for (const auto& [k, f] : m.functions) {
     bool seen = in(f.loc);
     for (const auto& o : f.other_files) seen |= reach.count(o) > 0;
-    if (seen) out.functions.emplace(k, f);
+    if (seen) out.functions.share(k, m.functions);
   }
   for (const auto& [k, r] : m.records)
-    if (in(r.loc)) out.records.emplace(k, r);
+    if (in(r.loc)) out.records.share(k, m.records);
   for (const auto& [k, e] : m.enums)
-    if (in(e.loc)) out.enums.emplace(k, e);
+    if (in(e.loc)) out.enums.share(k, m.enums);
   for (const auto& [c, e] : m.enum_of_constant)
     if (out.enums.count(e)) out.enum_of_constant.emplace(c, e);
   for (const auto& [k, mac] : m.macros)
-    if (in(mac.loc)) out.macros.emplace(k, mac);
+    if (in(mac.loc)) out.macros.share(k, m.macros);
   for (const auto& u : m.macro_uses)
     if (in(u.loc)) out.macro_uses.push_back(u);
   for (const auto& [f, incs] : m.includes)

@@ -137,12 +137,75 @@ struct CMacroUse {
   Location loc;
 };
 
+// A map from names to the model's entities (functions, records, enums,
+// macros), each held once and shared: the views of a parse (restrict_to)
+// copy a pointer per entity they keep, not the entity. Used like a std::map:
+// iteration and find() give pairs of (name, entity&); operator[] and
+// emplace() add entities while the frontend builds the model. A copy of a
+// CModel shares its entities too: parse again for a model to change apart.
+template <typename T>
+class EntityMap {
+  using Inner = std::map<std::string, std::shared_ptr<T>>;
+
+ public:
+  using value_type = std::pair<const std::string&, T&>;
+  template <typename It>
+  class Iter {
+   public:
+    Iter() = default;
+    explicit Iter(It it) : it_(it) {}
+    value_type operator*() const { return {it_->first, *it_->second}; }
+    struct Arrow {
+      value_type p;
+      const value_type* operator->() const { return &p; }
+    };
+    Arrow operator->() const { return {**this}; }
+    Iter& operator++() {
+      ++it_;
+      return *this;
+    }
+    bool operator==(const Iter& o) const { return it_ == o.it_; }
+    bool operator!=(const Iter& o) const { return it_ != o.it_; }
+
+   private:
+    It it_;
+  };
+  using iterator = Iter<typename Inner::const_iterator>;
+  using const_iterator = iterator;
+
+  iterator begin() const { return iterator(m_.begin()); }
+  iterator end() const { return iterator(m_.end()); }
+  iterator find(const std::string& k) const { return iterator(m_.find(k)); }
+  size_t count(const std::string& k) const { return m_.count(k); }
+  size_t size() const { return m_.size(); }
+  bool empty() const { return m_.empty(); }
+  T& at(const std::string& k) const { return *m_.at(k); }
+  T& operator[](const std::string& k) {
+    auto& p = m_[k];
+    if (!p) p = std::make_shared<T>();
+    return *p;
+  }
+  // Adds `v` under `k` unless `k` is there; true when added. (`k` may be a
+  // member of `v`: it is copied before `v` is moved from.)
+  template <typename V>
+  bool emplace(const std::string& k, V&& v) {
+    if (m_.count(k)) return false;
+    std::string key = k;
+    return m_.emplace(std::move(key), std::make_shared<T>(std::forward<V>(v))).second;
+  }
+  // Shares `from`'s entity `k` (restrict_to).
+  void share(const std::string& k, const EntityMap& from) { m_.emplace(k, from.m_.at(k)); }
+
+ private:
+  Inner m_;
+};
+
 struct CModel {
-  std::map<std::string, CFunction> functions;
-  std::map<std::string, CRecord> records;  // by tag
-  std::map<std::string, CEnum> enums;      // by tag, or by typedef name when anonymous
+  EntityMap<CFunction> functions;
+  EntityMap<CRecord> records;  // by tag
+  EntityMap<CEnum> enums;      // by tag, or by typedef name when anonymous
   std::map<std::string, std::string> enum_of_constant;  // constant name -> key in enums
-  std::map<std::string, CMacro> macros;
+  EntityMap<CMacro> macros;
   std::map<std::string, CType> typedefs;  // name -> underlying type
   std::vector<std::string> main_headers;  // the headers that were asked for
   std::vector<CMacroUse> macro_uses;      // in source order
