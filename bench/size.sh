@@ -33,10 +33,23 @@ kmake() { "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" "${KGEN_KMAKE[@]}" "$
 inroot() { "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" "$@"; }
 
 tree_lock "$tree"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# Build logs and symbol lists stay in $work (bench/results/ is not committed).
+work=$results/size-work
+rm -rf -- "$work"
+mkdir -p "$work"
 
-# measure NAME: build the tree as it is, then record "NAME what bytes" lines.
+# syms FILE OUT [PATTERN]: "size<TAB>demangled name" of FILE's defined code
+# symbols (matching PATTERN, a substring), in OUT.
+syms() {
+    inroot llvm-nm-19 -S --radix=d --defined-only -C "$1" | awk -v pat="${3:-}" '
+        NF >= 4 && $3 ~ /^[tTwW]$/ {
+            name = $4; for (i = 5; i <= NF; i++) name = name " " $i
+            if (pat == "" || index(name, pat)) printf "%d\t%s\n", $2 + 0, name
+        }' | sort -t "$(printf '\t')" -k2 >"$2"
+}
+
+# measure NAME: build the tree as it is, then record "NAME what bytes" lines
+# and each part's symbols (for the comparison by symbol below).
 measure() {
     local name=$1 m text
     step "build-$name" kmake -j"$(nproc)" >"$work/$name.build.log" 2>&1 ||
@@ -45,6 +58,7 @@ measure() {
         [[ -f $tree/$m ]] || die "$m was not built ($name)"
         text=$(inroot llvm-size-19 -A "$m" | awk '$1 == ".text" { print $2 }')
         echo "$name ${m##*/} ${text:-0}" >>"$work/samples"
+        syms "$m" "$work/$name.${m##*/}.syms"
     done
     # v0 mangling spells each path segment as <length><name>.
     inroot llvm-nm-19 -S --radix=d --defined-only rust/kernel.o | awk -v n="$name" '
@@ -52,6 +66,29 @@ measure() {
         NF == 4 && $4 ~ /6kernel5block2mq/ { blk += $2 + 0; nb++ }
         END { printf "%s kernel.o:net::phy %d %d\n%s kernel.o:block::mq %d %d\n", n, phy, np, n, blk, nb }' \
         >>"$work/samples"
+    syms rust/kernel.o "$work/$name.kernel.o:net::phy.syms" "kernel::net::phy::"
+    syms rust/kernel.o "$work/$name.kernel.o:block::mq.syms" "kernel::block::mq"
+}
+
+# by_symbol WHAT: the two builds of WHAT compared symbol by symbol: the code
+# both have (same demangled name), what only one has, and the largest
+# differences: growths of shared symbols, then the largest symbols only one
+# build has.
+by_symbol() {
+    awk -F '\t' -v what="$1" '
+        FNR == 1 { side++ }
+        side == 1 { up[$2] = $1; next }
+        { kg[$2] = $1 }
+        END {
+            for (s in up) if (s in kg) { cu += up[s]; ck += kg[s]; nc++ } else { ou += up[s]; nu++ }
+            for (s in kg) if (!(s in up)) { ok += kg[s]; nk++ }
+            printf "0 %s: %d symbols in both, %d vs %d bytes (%.2fx); only upstream: %d (%d bytes); only kgen: %d (%d bytes)\n",
+                what, nc, cu, ck, cu ? ck / cu : 0, nu, ou, nk, ok
+            for (s in up) if (s in kg && kg[s] > up[s]) printf "1 %d     grew %+d: %s (%d -> %d)\n", kg[s] - up[s], kg[s] - up[s], substr(s, 1, 100), up[s], kg[s]
+            for (s in up) if (!(s in kg)) printf "2 %d     only upstream %d: %s\n", up[s], up[s], substr(s, 1, 100)
+            for (s in kg) if (!(s in up)) printf "3 %d     only kgen %d: %s\n", kg[s], kg[s], substr(s, 1, 100)
+        }' "$work/upstream.$1.syms" "$work/kgen.$1.syms" |
+        sort -k1,1n -k2,2nr | awk '{ g = $1; if (++n[g] > (g ? 4 : 1)) next; sub(/^[0-9]+ [0-9]+ /, ""); sub(/^0 /, ""); print }'
 }
 
 : >"$work/samples"
@@ -72,4 +109,9 @@ measure kgen
                 printf "%-24s %12d %12d %7.2fx%s\n", k, u, g, (u ? g / u : 0), extra
             }
         }' "$work/samples" | sort
+    echo
+    echo "by symbol (demangled names; under each line the largest growths, then the largest symbols of one build only):"
+    for m in "${modules[@]}"; do by_symbol "${m##*/}"; done
+    by_symbol kernel.o:net::phy
+    by_symbol kernel.o:block::mq
 } | tee "$results/size.txt"
