@@ -1,7 +1,8 @@
-// Stage 4c: the FFI layer. kgen runs the bindgen program over the spec's
-// headers (plus the helper prototypes) with the tree's own options and flags,
-// allowlisting exactly the `bindings::` items the safe layer uses, and then
-// checks that bindgen produced every one of them.
+// Stage 4c: the FFI layer. kgen runs the bindgen program once per generate,
+// over the headers of every spec (plus the helper prototypes) with the
+// tree's own options and flags, allowlisting exactly the `bindings::` items
+// the specs' safe layers use; each spec's file is its part of that output
+// (bindings_for), which must define every name it uses.
 #pragma once
 #include <set>
 #include <string>
