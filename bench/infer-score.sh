@@ -7,8 +7,10 @@
 # drafts a spec for the header its module wraps (module: c_header, else the
 # first of its headers:) twice, from the headers alone and then with the
 # spec's doc_sources too, and prints kgen's precision/recall table against
-# the spec. The draft covers that one header: the spec's ops structs (printed
-# in the banner) must be declared there, which the 'ops' row shows.
+# the spec. The draft covers that header and the spec's other headers
+# (--also-header: a module spread over several, as drm is); the spec's ops
+# structs (printed in the banner) must be declared in them, which the 'ops'
+# row shows.
 # Then the figures pooled over the specs scored: the 'invariants' (the
 # conventions) and 'all' rows, summed (micro-average). A spec without
 # doc_sources counts in the "with doc sources" pool with its headers-only
@@ -143,11 +145,17 @@ for spec in "${specs[@]}"; do
     header=$(spec_header "$spec")
     [[ -n $header ]] || { warn "$spec: no header in 'headers:'; skipped"; continue; }
     ops=$(spec_ops "$spec")
+    # The spec's other headers: the module's types and functions may be there (drm).
+    also=() also_names=()
+    while read -r h; do
+        [[ -n $h && $h != "$header" ]] && also+=(--also-header "$h") && also_names+=("$h")
+    done < <(spec_list headers "$spec")
     docs=() doc_names=()
     while read -r d; do
         [[ -n $d ]] && docs+=(--doc-source "$d") && doc_names+=("$d")
     done < <(spec_list doc_sources "$spec")
-    printf '==== %s: %s%s; doc sources: %s\n' "$name" "$header" "${ops:+ (ops: $ops)}" "${doc_names[*]:-none}"
+    printf '==== %s: %s%s%s; doc sources: %s\n' "$name" "$header" "${also_names[*]:+ (and ${also_names[*]})}" \
+        "${ops:+ (ops: $ops)}" "${doc_names[*]:-none}"
     names+=("$name")
 
     for mode in headers docs; do
@@ -157,7 +165,7 @@ for spec in "${specs[@]}"; do
             suffix=-docs args=("${docs[@]}")
         fi
         score=$out/$name$suffix.score.txt
-        if ! build/kgen infer --kernel "$tree" --header "$header" "${args[@]}" --score "$spec" \
+        if ! build/kgen infer --kernel "$tree" --header "$header" "${also[@]}" "${args[@]}" --score "$spec" \
             -o "$out/$name$suffix.yaml" >"$score" 2>&1; then
             cat "$score" >&2
             die "kgen infer failed for $spec"

@@ -25,6 +25,8 @@ InferResult infer(const InferOptions& o) {
   if (o.header.empty()) throw Error("kgen infer: error: no header given\n  hint: kgen infer --kernel TREE --header linux/phy.h");
   frontend::ParseOptions popts;
   popts.headers = {o.header};
+  for (const auto& h : o.also_headers)
+    if (std::find(popts.headers.begin(), popts.headers.end(), h) == popts.headers.end()) popts.headers.push_back(h);
   popts.record_uses_of = infer::cleanup_macros();
   popts.record_inline_calls = true;
   if (!o.kernel_dir.empty()) {
@@ -40,7 +42,7 @@ InferResult infer(const InferOptions& o) {
     std::filesystem::path p = o.kernel_dir.empty() ? std::filesystem::path(d) : std::filesystem::path(o.kernel_dir) / d;
     for (auto& [name, doc] : model::scan_kerneldoc(fs::read_file_or_throw(p))) docs.emplace(name, std::move(doc));
   }
-  infer::Options io{o.header, o.ops};
+  infer::Options io{o.header, o.ops, o.also_headers};
   infer::Draft d = infer::infer(m, io, docs);
   if (!o.ops.empty() && d.ops.empty())
     throw Error("kgen infer: error: --ops '" + o.ops + "': no complete struct of that name in " + o.header +

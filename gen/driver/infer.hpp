@@ -10,6 +10,7 @@ struct InferOptions {
   std::string kernel_dir;                // a prepared tree (Rust-configured or not)
   std::vector<std::string> extra_flags;  // used instead of the tree's flags when kernel_dir is empty
   std::string header;                    // linux/phy.h
+  std::vector<std::string> also_headers;  // more headers of the same module (drm's drm_file.h, drm_gem.h...)
   std::string ops;                       // "struct phy_driver": draft only that ops table
   std::vector<std::string> doc_sources;  // .c files (tree-relative) with kernel-doc for the functions
   std::string score_spec;                // a hand-written spec to measure the draft against

@@ -149,6 +149,8 @@ int cmd_infer(int argc, char** argv) {
       "I,include", "include directory, for tree-less runs (tests)", cxxopts::value<std::vector<std::string>>())(
       "header", "the header, as included (linux/phy.h)", cxxopts::value<std::string>()->default_value(""))(
       "ops", "draft only this ops struct ('struct phy_driver')", cxxopts::value<std::string>()->default_value(""))(
+      "also-header", "another header of the same module (drm/drm_file.h beside drm/drm_drv.h); repeatable",
+      cxxopts::value<std::vector<std::string>>())(
       "doc-source", "a .c file of the tree whose kernel-doc documents the functions; repeatable",
       cxxopts::value<std::vector<std::string>>())(
       "o,output", "write the draft here (default: stdout)", cxxopts::value<std::string>()->default_value(""))(
@@ -163,8 +165,9 @@ int cmd_infer(int argc, char** argv) {
   }
   if (r.count("all")) {
     if (!r["header"].as<std::string>().empty() || !r["ops"].as<std::string>().empty() ||
-        !r["score"].as<std::string>().empty() || r.count("doc-source"))
-      throw kgen::Error("kgen infer: error: --all drafts every ops struct; it takes no --header, --ops, --score or --doc-source");
+        !r["score"].as<std::string>().empty() || r.count("doc-source") || r.count("also-header"))
+      throw kgen::Error("kgen infer: error: --all drafts every ops struct; it takes no --header, --also-header, --ops, "
+                        "--score or --doc-source");
     kgen::driver::InferAllOptions a;
     a.kernel_dir = r["kernel"].as<std::string>();
     if (r.count("include")) a.include_dirs = r["include"].as<std::vector<std::string>>();
@@ -179,6 +182,7 @@ int cmd_infer(int argc, char** argv) {
   i.extra_flags = include_flags(r);
   i.header = r["header"].as<std::string>();
   i.ops = r["ops"].as<std::string>();
+  if (r.count("also-header")) i.also_headers = r["also-header"].as<std::vector<std::string>>();
   if (r.count("doc-source")) i.doc_sources = r["doc-source"].as<std::vector<std::string>>();
   i.score_spec = r["score"].as<std::string>();
   auto res = kgen::driver::infer(i);

@@ -41,9 +41,11 @@ std::string doc_text(const model::KernelDoc& d) {
   return s;
 }
 
-// `params` decides whether results could come back through out-pointers.
+// `params` decides whether results could come back through out-pointers
+// (of a function; a `callback` of an ops table writes through them itself);
+// `m` finds the enum a __bitwise integer typedef stands for.
 Returns returns_of(const CType& ret, const model::KernelDoc* doc, const std::string& member_doc,
-                   const std::vector<model::CParam>& params) {
+                   const std::vector<model::CParam>& params, const model::CModel& m, bool callback) {
   Returns r;
   std::string text = doc ? (doc->returns.empty() ? doc_text(*doc) : doc->returns) : member_doc;
   std::string summary = doc ? doc->summary : member_doc;
@@ -71,6 +73,28 @@ Returns returns_of(const CType& ret, const model::KernelDoc* doc, const std::str
     default:
       r = {"plain", ret.spelling, "returns " + ret.spelling};
       return r;
+  }
+  // `typedef unsigned int __bitwise pci_ers_result_t` beside `enum
+  // pci_ers_result { PCI_ERS_RESULT_NONE = (__force pci_ers_result_t) 1, ...}`:
+  // the integer carries the enum's values.
+  if (const std::string& td = ret.typedef_name; text::ends_with(td, "_t") && td.size() > 2)
+    if (const model::CEnum* e = m.enumeration(td.substr(0, td.size() - 2)); e && !e->constants.empty()) {
+      r = {"enum", text::to_camel(td.substr(0, td.size() - 2)),
+           "returns " + td + ", the integer form of enum " + td.substr(0, td.size() - 2) + ": a Rust enum with TryFrom"};
+      return r;
+    }
+  // int f(..., u8 *val): the value comes back through the last parameter,
+  // the int is 0 or an error. Not for callbacks: there the driver writes
+  // through the pointer, and the spec maps it with `args`.
+  if (ret.is_signed && params.size() >= 2 && !callback) {
+    const CType& last = params.back().type;
+    if (last.is_pointer() && last.pointee && !last.pointee->is_const && last.pointee->kind == CType::Kind::Int &&
+        last.pointee->builtin != "char") {
+      r = {"out", rust_int(*last.pointee),
+           "returns int and writes its result through its last parameter `" + params.back().name + "` (" +
+               last.spelling + "): the value, or the error" + from};
+      return r;
+    }
   }
   if (!ret.is_signed) {
     r = {"plain", rust_int(ret), "returns " + ret.spelling + " (unsigned: no error convention)"};
@@ -148,8 +172,10 @@ class Inferrer {
  public:
   Inferrer(const model::CModel& m, const Options& o, const std::map<std::string, model::KernelDoc>& docs)
       : m_(m), o_(o), extra_docs_(docs) {
-    auto it = m.header_files.find(o.header);
-    header_file_ = it == m.header_files.end() ? "" : it->second;
+    for (const auto& h : o.also) also_.push_back(h);
+    also_.insert(also_.begin(), o.header);
+    for (const auto& h : also_)
+      if (auto it = m.header_files.find(h); it != m.header_files.end()) header_files_.insert(it->second);
     stem_ = o.header.substr(o.header.rfind('/') + 1);
     stem_ = stem_.substr(0, stem_.find('.'));
   }
@@ -157,6 +183,7 @@ class Inferrer {
   Draft run() {
     Draft d;
     d.header = o_.header;
+    d.also = o_.also;
     d.name = text::replace_all(stem_, "_", "-");
     std::string only = o_.ops.empty() ? "" : strip(o_.ops);
     if (only.empty()) {
@@ -181,9 +208,12 @@ class Inferrer {
     return c;
   }
 
+  // In the header, or one of the module's other headers.
   bool in_header(const Location& l) const {
-    if (!header_file_.empty()) return l.file == header_file_;
-    return text::ends_with(l.file, "/" + o_.header);
+    if (header_files_.count(l.file)) return true;
+    for (const auto& h : also_)
+      if (text::ends_with(l.file, "/" + h)) return true;
+    return false;
   }
 
   const model::KernelDoc* doc_of(const model::CFunction& f) {
@@ -227,7 +257,7 @@ class Inferrer {
     me.c = f.name;
     me.rust = rust_name(f.name);
     const model::KernelDoc* doc = doc_of(f);
-    me.returns = returns_of(f.ret, doc, "", f.params);
+    me.returns = returns_of(f.ret, doc, "", f.params, m_, false);
     me.why.push_back(me.returns.why);
     if (doc && !doc->context.empty()) {
       me.context = doc->context;
@@ -440,7 +470,7 @@ class Inferrer {
         std::string mdoc = md.summary;
         for (const auto& b : md.body) mdoc += "\n" + b;
         if (!md.returns.empty()) mdoc = md.returns;
-        cb.returns = returns_of(*f.type.pointee->ret, nullptr, mdoc, f.type.pointee->params);
+        cb.returns = returns_of(*f.type.pointee->ret, nullptr, mdoc, f.type.pointee->params, m_, true);
         for (const auto& p : f.type.pointee->params) {
           const CType& t = p.type;
           bool buffer = t.is_pointer() && t.pointee &&
@@ -522,7 +552,9 @@ class Inferrer {
   const std::map<std::string, model::KernelDoc>& extra_docs_;
   std::map<std::string, model::KernelDoc> header_docs_;
   std::map<std::string, std::string> sleep_memo_;
-  std::string header_file_, stem_;
+  std::vector<std::string> also_;     // the header, then the module's other headers
+  std::set<std::string> header_files_;  // the files they name in the parse
+  std::string stem_;
 };
 
 std::string q(const std::string& s) {
@@ -608,9 +640,17 @@ Draft infer(const model::CModel& m, const Options& o, const std::map<std::string
   return Inferrer(m, o, docs).run();
 }
 
+static std::vector<std::string> all_headers(const Draft& d) {
+  std::vector<std::string> out = {d.header};
+  for (const auto& h : d.also)
+    if (std::find(out.begin(), out.end(), h) == out.end()) out.push_back(h);
+  return out;
+}
+
 std::string render_yaml(const Draft& d) {
   std::string s;
-  s += "# Drafted by `kgen infer` from " + d.header + " alone: a starting point for review, not a spec to\n";
+  s += "# Drafted by `kgen infer` from " + text::join(all_headers(d), ", ") +
+       " alone: a starting point for review, not a spec to\n";
   s += "# commit as is. Every item says why it was inferred; names and modules are guesses.\n";
   s += "kgen: 1\n";
   s += "name: " + d.name + "\n";
@@ -619,7 +659,9 @@ std::string render_yaml(const Draft& d) {
   s += "  kernel_file: " + q("rust/kernel/" + text::replace_all(d.name, "-", "_") + ".rs") + "\n";
   s += "  c_header: " + q("include/" + d.header) + "\n";
   s += "  mode: add\n";
-  s += "headers: [" + q(d.header) + "]\n";
+  std::vector<std::string> quoted;
+  for (const auto& h : all_headers(d)) quoted.push_back(q(h));
+  s += "headers: [" + text::join(quoted, ", ") + "]\n";
   s += "helpers: " + q("kgen_" + text::replace_all(d.name, "-", "_")) + "\n";
   for (const auto& n : d.notes) s += "# note: " + n + "\n";
   if (!d.types.empty()) s += "types:\n";

@@ -28,6 +28,9 @@ const std::vector<std::string>& cleanup_macros();
 struct Options {
   std::string header;  // as included: "linux/phy.h"
   std::string ops;     // "struct phy_driver": draft only this ops table
+  // More headers of the same module: their types and functions are drafted
+  // as the header's own (a subsystem spread over several, as drm is).
+  std::vector<std::string> also;
 };
 
 struct Returns {
@@ -74,6 +77,7 @@ struct DraftOps {
 
 struct Draft {
   std::string header, name;
+  std::vector<std::string> also;  // Options::also
   std::vector<DraftType> types;
   std::vector<DraftOps> ops;
   std::vector<std::string> notes;  // what was seen but has no spec key

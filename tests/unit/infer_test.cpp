@@ -75,6 +75,11 @@ int __attribute__((warn_unused_result)) knob_read(struct knob *k);
  */
 int knob_reset(struct knob *k);
 static inline int knob_settle(struct knob *k) { might_sleep(); return 0; }
+typedef unsigned int knob_state_t;
+enum knob_state { KNOB_STATE_OFF = (knob_state_t)0, KNOB_STATE_ON = (knob_state_t)1 };
+knob_state_t knob_state(struct knob *k);
+int knob_level(struct knob *k, u8 *val);
+int knob_label(struct knob *k, char *buf);
 static inline int knob_settle_twice(struct knob *k) { return knob_settle(k) + knob_settle(k); }
 
 struct knob_ops {
@@ -86,6 +91,7 @@ struct knob_ops {
 	/** @matches: Returns true if the knob matches */
 	bool (*matches)(struct knob *k);
 	void (*dump)(struct knob *k, u8 *data);
+	int (*rules)(struct knob *k, unsigned long *rules);
 };
 )";
 
@@ -145,6 +151,13 @@ TEST_CASE("infer drafts pairs, guards, conventions and ops from a header", "[inf
   bool must_check = false;
   for (const auto& w : method(*knob, "knob_read")->why) must_check |= w.find("__must_check") != std::string::npos;
   CHECK(must_check);
+  // A __bitwise integer typedef beside its enum is the enum; one value
+  // written through the last parameter is `out` (not a char buffer).
+  CHECK(method(*knob, "knob_state")->returns.kind == "enum");
+  CHECK(method(*knob, "knob_state")->returns.type == "KnobState");
+  CHECK(method(*knob, "knob_level")->returns.kind == "out");
+  CHECK(method(*knob, "knob_level")->returns.type == "u8");
+  CHECK(method(*knob, "knob_label")->returns.kind == "errno");
   CHECK(method(*knob, "knob_settle")->may_sleep);
   CHECK(method(*knob, "knob_settle_twice")->may_sleep);  // through the static inline it calls
   CHECK_FALSE(method(*knob, "knob_twist")->may_sleep);
@@ -158,11 +171,12 @@ TEST_CASE("infer drafts pairs, guards, conventions and ops from a header", "[inf
   const auto& ops = d.ops[0];
   CHECK(ops.tag == "knob_ops");
   CHECK(ops.data_members == std::vector<std::string>{"name"});
-  REQUIRE(ops.callbacks.size() == 4);
+  REQUIRE(ops.callbacks.size() == 5);
   CHECK(ops.callbacks[0].returns.kind == "errno");
   CHECK(ops.callbacks[1].returns.kind == "value");
   CHECK(ops.callbacks[2].returns.kind == "bool");
   CHECK(ops.callbacks[3].excluded.find("buffer") != std::string::npos);
+  CHECK(ops.callbacks[4].returns.kind == "errno");  // a callback writes through its pointer itself
 
   // The draft is a spec the strict loader reads, and each item says why.
   std::string yaml = infer::render_yaml(d);
