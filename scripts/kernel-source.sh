@@ -1,12 +1,14 @@
 #!/bin/bash
-# kernel-source.sh [PACKAGE VERSION]: ensure the pristine Linux 6.12 source of
-# Debian 12's linux-source-6.12 package is unpacked, and print its path (only
-# that) on stdout. With arguments, the same for another linux-source package
-# (old-kernel-source.sh uses it for 6.1).
+# kernel-source.sh [PACKAGE VERSION [SUITE]]: ensure the pristine Linux 6.12
+# source of Debian 12's linux-source-6.12 package is unpacked, and print its
+# path (only that) on stdout. With arguments, the same for another
+# linux-source package (check-kernel-tree.sh uses it for 6.1 and 7.3).
 #
 # The package comes from the HOST's apt, pinned to LINUX_SOURCE_VERSION; if
 # that exact version is unavailable, the newest available version is used
-# with a warning. Cache: $KGEN_CACHE/linux-<version>/src (version with
+# with a warning. With SUITE (trixie-backports for 7.3), from that suite of
+# the host's mirror instead, through an apt state of its own in
+# $KGEN_CACHE/apt-SUITE: the host's apt sources are not changed. Cache: $KGEN_CACHE/linux-<version>/src (version with
 # characters other than [A-Za-z0-9.+-] replaced by _), unpacked atomically
 # (to a tmp dir, then renamed), with the marker linux-<version>/source.stamp
 # holding the Debian version and the .deb's sha256. Reused when present.
@@ -17,11 +19,24 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 LINUX_SOURCE_VERSION=6.12.117-1~deb12u1
 PACKAGE=linux-source-6.12
-if (($# == 2)); then
+SUITE=
+if (($# == 2 || $# == 3)); then
     PACKAGE=$1
     LINUX_SOURCE_VERSION=$2
+    SUITE=${3:-}
 elif (($# != 0)); then
-    die "usage: kernel-source.sh [PACKAGE VERSION]"
+    die "usage: kernel-source.sh [PACKAGE VERSION [SUITE]]"
+fi
+# apt_get ARGS...: the host's apt-get, or with SUITE its private state.
+apt_opts=()
+if [[ -n $SUITE ]]; then
+    [[ $SUITE =~ ^[a-z0-9-]+$ ]] || die "kernel-source.sh: bad suite name '$SUITE'"
+    aptdir=$KGEN_CACHE/apt-$SUITE
+    mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+    # The host's mirror, read now, written only into the cache.
+    printf 'deb %s %s main\n' "$(host_mirror)" "$SUITE" >"$aptdir/sources.list"
+    apt_opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+        -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache" -o Dir::State::status=/dev/null)
 fi
 TARBALL=usr/src/$PACKAGE.tar.xz
 
@@ -34,16 +49,16 @@ if [[ -f $dir/source.stamp ]]; then
     exit 0
 fi
 
-available() { apt-cache madison "$PACKAGE" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'; }
+available() { apt-cache "${apt_opts[@]}" madison "$PACKAGE" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'; }
 versions=$(available)
 if ! grep -qxF -- "$LINUX_SOURCE_VERSION" <<<"$versions"; then
-    step apt-update host_apt_get update >&2
+    step apt-update host_apt_get "${apt_opts[@]}" update >&2
     versions=$(available)
 fi
 version=$LINUX_SOURCE_VERSION
 if ! grep -qxF -- "$version" <<<"$versions"; then
     version=$(head -n 1 <<<"$versions") # madison lists the newest first
-    [[ -n $version ]] || die "host apt knows no $PACKAGE package at all"
+    [[ -n $version ]] || die "host apt knows no $PACKAGE package at all${SUITE:+ in $SUITE}"
     warn "$PACKAGE=$LINUX_SOURCE_VERSION is not available from the host's apt;" \
         "falling back to the newest available version, $version"
     dir=$(dir_of "$version")
@@ -65,7 +80,7 @@ if [[ ! -f $dir/source.stamp ]]; then
 
     download() {
         cd "$tmp/deb"
-        apt-get -q -o APT::Sandbox::User=root download "$PACKAGE=$version" >&2
+        apt-get -q "${apt_opts[@]}" -o APT::Sandbox::User=root download "$PACKAGE=$version" >&2
     }
     step download-source download
     deb=$(echo "$tmp"/deb/*.deb)
