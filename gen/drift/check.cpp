@@ -282,11 +282,34 @@ std::string rename_hint(const Drift& d, const Lock& now, const model::CModel& m)
     }
     case Kind::Function: {
       auto old_sig = parse_signature(d.before);
-      for (const auto& n : m.similar_names(d.key)) {
+      if (!old_sig) break;
+      std::vector<std::string> names = m.similar_names(d.key);
+      // A variant folded into its base: drm_gem_vmap_unlocked -> drm_gem_vmap.
+      if (auto u = d.key.rfind('_'); u != std::string::npos && u > 0) names.push_back(d.key.substr(0, u));
+      if (text::starts_with(d.key, "__")) names.push_back(d.key.substr(2));
+      std::set<std::string> seen;
+      for (const auto& n : names) {
         const model::CFunction* f = m.function(n);
-        if (!f || !old_sig || f->params.size() != old_sig->params.size()) continue;
-        cands.push_back(n);
+        if (!f || n == d.key || !seen.insert(n).second || f->params.size() != old_sig->params.size()) continue;
+        bool same = true;  // the same parameter types, in order
+        for (size_t i = 0; i < f->params.size(); ++i)
+          same &= stable_spelling(text::trim(f->params[i].type.declare(""))) == old_sig->params[i].type;
+        if (same) cands.push_back(n);
       }
+      if (!cands.empty()) break;
+      // An accessor removed in favour of the member it read: phy_is_internal
+      // (struct phy_device *) -> phy_device.is_internal.
+      if (old_sig->params.empty()) break;
+      std::string t = old_sig->params[0].type;
+      if (!text::starts_with(t, "struct ") || !text::ends_with(t, "*")) break;
+      std::string tag = text::trim(t.substr(7, t.size() - 8));
+      const model::CRecord* r = m.record(tag);
+      if (!r) break;
+      for (size_t u = d.key.find('_'); u != std::string::npos; u = d.key.find('_', u + 1))
+        if (const model::CField* f = r->field(d.key.substr(u + 1))) {
+          return "the tree's struct " + tag + " has a member '" + f->name + "', which it may have read: a field " +
+                 "getter ('fields:' of the type) can replace the method";
+        }
       break;
     }
     case Kind::Constant:
