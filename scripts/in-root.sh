@@ -29,8 +29,8 @@ fi
 (($# >= 1)) || usage
 [[ -x $root/bin/sh ]] || die "$root does not look like a root file system"
 ((EUID == 0)) || die "in-root.sh must run as root"
-case $cwd/ in
-/ | "$KGEN_REPO"/* | "$KGEN_CACHE"/*) ;;
+case $cwd in
+/ | "$KGEN_REPO" | "$KGEN_REPO"/* | "$KGEN_CACHE" | "$KGEN_CACHE"/*) ;;
 *) die "in-root.sh: the directory $cwd is not visible in the toolchain root (only the checkout, $KGEN_REPO, and $KGEN_CACHE are mounted there): run from under one of them (kgen's tools run in its --out directory)" ;;
 esac
 
