@@ -1,6 +1,7 @@
 #include "infer/infer.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <regex>
 #include <set>
@@ -178,6 +179,13 @@ class Inferrer {
       if (auto it = m.header_files.find(h); it != m.header_files.end()) header_files_.insert(it->second);
     stem_ = o.header.substr(o.header.rfind('/') + 1);
     stem_ = stem_.substr(0, stem_.find('.'));
+    // A module name cannot start with a digit (linux/mfd/88pm860x.h): the
+    // directory goes first (mfd_88pm860x).
+    if (!stem_.empty() && std::isdigit(static_cast<unsigned char>(stem_[0]))) {
+      std::string dir = o.header.substr(0, o.header.rfind('/') == std::string::npos ? 0 : o.header.rfind('/'));
+      dir = dir.substr(dir.rfind('/') + 1);
+      stem_ = (dir.empty() || std::isdigit(static_cast<unsigned char>(dir[0])) ? "h" : dir) + "_" + stem_;
+    }
   }
 
   Draft run() {
@@ -466,6 +474,10 @@ class Inferrer {
         ++fp;
         DraftCallback cb;
         cb.name = f.name;
+        // bindgen spells such a member `match_`; kgen's initializers and
+        // trait methods use the C name, so it cannot wire one yet.
+        if (spec::is_rust_keyword(f.name))
+          cb.excluded = "the member is named by a Rust keyword ('" + f.name + "'), which kgen cannot wire yet";
         auto md = model::parse_kerneldoc(f.doc);
         std::string mdoc = md.summary;
         for (const auto& b : md.body) mdoc += "\n" + b;
@@ -476,7 +488,7 @@ class Inferrer {
           bool buffer = t.is_pointer() && t.pointee &&
                         (t.pointee->kind == CType::Kind::Void ||
                          (t.pointee->kind == CType::Kind::Int && (p.name == "data" || p.name == "buf" || p.name == "buffer")));
-          if (buffer) {
+          if (buffer && cb.excluded.empty()) {
             cb.excluded = "`" + p.name + "` (" + t.spelling + ") is a buffer whose length or type the signature does not give";
             break;
           }

@@ -1148,4 +1148,6 @@ Spec load_string(const std::string& text, const std::string& path) {
 
 Spec load(const std::string& path) { return load_string(fs::read_file_or_throw(path), path); }
 
+bool is_rust_keyword(const std::string& s) { return rust_keywords().count(s) > 0; }
+
 }  // namespace kgen::spec

@@ -358,4 +358,7 @@ struct Spec {
 Spec load(const std::string& path);
 Spec load_string(const std::string& text, const std::string& path);
 
+// A strict or reserved keyword of Rust 2021, which cannot name a method.
+bool is_rust_keyword(const std::string& s);
+
 }  // namespace kgen::spec

@@ -92,6 +92,7 @@ struct knob_ops {
 	bool (*matches)(struct knob *k);
 	void (*dump)(struct knob *k, u8 *data);
 	int (*rules)(struct knob *k, unsigned long *rules);
+	int (*match)(struct knob *k);
 };
 )";
 
@@ -171,12 +172,13 @@ TEST_CASE("infer drafts pairs, guards, conventions and ops from a header", "[inf
   const auto& ops = d.ops[0];
   CHECK(ops.tag == "knob_ops");
   CHECK(ops.data_members == std::vector<std::string>{"name"});
-  REQUIRE(ops.callbacks.size() == 5);
+  REQUIRE(ops.callbacks.size() == 6);
   CHECK(ops.callbacks[0].returns.kind == "errno");
   CHECK(ops.callbacks[1].returns.kind == "value");
   CHECK(ops.callbacks[2].returns.kind == "bool");
   CHECK(ops.callbacks[3].excluded.find("buffer") != std::string::npos);
   CHECK(ops.callbacks[4].returns.kind == "errno");  // a callback writes through its pointer itself
+  CHECK(ops.callbacks[5].excluded.find("Rust keyword ('match')") != std::string::npos);
 
   // The draft is a spec the strict loader reads, and each item says why.
   std::string yaml = infer::render_yaml(d);
