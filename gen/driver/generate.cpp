@@ -95,17 +95,16 @@ std::vector<std::string> format_rust_all(const std::string& program, const stdfs
   auto argv = text::split(program, ' ');
   std::string who = "rustfmt ('" + argv[0] + "')";
   argv.insert(argv.end(), {"--edition", "2021"});
-  std::set<stdfs::path> written;
+  // Each file in a tree of its own (two specs may both have a lib-level file).
+  std::vector<stdfs::path> paths;
   for (size_t i = 0; i < files.size(); ++i) {
-    // Each spec's files in a tree of their own (two specs may both have a lib-level file).
-    stdfs::path p = dir / std::to_string(i) / files[i].first;
+    const stdfs::path& p = paths.emplace_back(dir / std::to_string(i) / files[i].first);
     stdfs::create_directories(p.parent_path());
     fs::write_if_changed(p, files[i].second);
-    written.insert(p);
     argv.push_back(p.string());
   }
   for (size_t i = 0; i < files.size(); ++i) {
-    stdfs::path p = dir / std::to_string(i) / files[i].first;
+    const stdfs::path& p = paths[i];
     std::string stem = p.stem().string();
     stdfs::path children = (stem == "lib" || stem == "mod") ? p.parent_path() : p.parent_path() / stem;
     for (const auto& m : declared_modules(files[i].second)) {
@@ -130,8 +129,7 @@ std::vector<std::string> format_rust_all(const std::string& program, const stdfs
     throw Error(what + ": error: " + who + " " + process::describe_failure(r, 0) + ":\n" + local(r.err + r.out) +
                 "\n  hint: this is a kgen bug if the spec's hand-written Rust is valid; run with --rustfmt '' to see the raw output");
   for (size_t i = 0; i < files.size(); ++i) {
-    stdfs::path p = dir / std::to_string(i) / files[i].first;
-    auto text = fs::read_file(p);
+    auto text = fs::read_file(paths[i]);
     if (!text || (text::trim(*text).empty() && !text::trim(files[i].second).empty()))
       throw Error(files[i].first + ": error: " + who + " left " + (text ? "an empty file" : "no file") +
                   " for a module of " + std::to_string(files[i].second.size()) +
@@ -228,7 +226,6 @@ struct SpecWork {
   std::map<std::string, std::string> files;      // kernel-relative path -> content (the overlay)
   std::map<std::string, std::string> out_files;  // relative to out/<spec>/
   std::string lock_text, banner;
-  std::vector<std::string> warnings;
   bool wants_bindings = false;
   std::vector<std::string> prototypes;  // of its helpers and those of the shared specs it uses
   std::set<std::string> used, helpers;  // bindings:: names, and which of them are helpers
@@ -365,7 +362,7 @@ std::unique_ptr<Planned> plan_spec(const GenerateOptions& o, const Job& job, con
 SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, const Planned& planned,
                        const std::vector<std::string>& formatted);
 SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, SpecWork w,
-                       const std::string& bindings, FileMemo& memo);
+                       const emit::BindingsIndex& bindings, FileMemo& memo);
 
 // The one bindgen run of a generate: every header of the invocation
 // (Tree::run_headers), the helper prototypes and the union of the allowlists
@@ -518,10 +515,8 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
       for (const auto& u : jobs[todo[k]].used)
         for (auto& n : passes::macros_to_evaluate(u, view(k))) names.insert(std::move(n));
     }
+    // The views share the parse's macros (model::EntityMap): they see the values too.
     frontend::evaluate_macros(cm, all, {names.begin(), names.end()});
-    for (auto& v : views)  // the views get the values
-      for (const auto& n : names)
-        if (auto it = v.macros.find(n); it != v.macros.end()) it->second.value = cm.macros.at(n).value;
   }
 
   // 5-6. Each spec's plan and Rust, in parallel: they share only the
@@ -568,7 +563,8 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   //    output (emit::bindings_for), the same whichever specs shared the run.
   std::vector<const Job*> todo_jobs;
   for (size_t i : todo) todo_jobs.push_back(&jobs[i]);
-  std::string bindings = o.bindgen.empty() ? "" : run_bindgen_once(o, tree, todo_jobs, work, cm);
+  // Split once, cut once per spec.
+  emit::BindingsIndex bindings = emit::index_bindings(o.bindgen.empty() ? "" : run_bindgen_once(o, tree, todo_jobs, work, cm));
 
   // 10-11. The files of each spec.
   std::vector<SpecResult> results;
@@ -751,18 +747,18 @@ SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CM
   std::string lock_text;
   if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, ctx.kernel_version), spec_display);
 
+  for (const auto& x : plan.warnings) rep.warnings.push_back(x.str());
   w.rep = rep;
   w.files = std::move(files);
   w.out_files = std::move(out_files);
   w.lock_text = std::move(lock_text);
-  for (const auto& x : plan.warnings) w.warnings.push_back(x.str());
   return w;
 }
 
 // Steps 10-11 for one spec: its FFI file cut from the run's bindgen output,
 // then every file it writes, the lock and the cache.
 SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CModel& cm, SpecWork w,
-                       const std::string& bindings, FileMemo& memo) {
+                       const emit::BindingsIndex& bindings, FileMemo& memo) {
   const spec::Spec& s = job.spec;
   if (w.wants_bindings) {
     auto part = emit::bindings_for(bindings, w.used);
@@ -822,7 +818,6 @@ SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CM
     stdfs::path lock = drift::lock_path_for(job.spec_path);
     put(fs::normal(lock).parent_path(), lock, w.lock_text, job.spec_path);
   }
-  rep.warnings = w.warnings;
   if (o.use_cache && o.dump_after.empty()) {
     std::map<std::string, std::string> written;  // absolute path -> content
     for (const auto& f : result.outputs) written[fs::normal(f.path).string()] = f.content;

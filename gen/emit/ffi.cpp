@@ -24,17 +24,6 @@ std::set<std::string> bindings_used(const std::string& rust) {
   return out;
 }
 
-std::set<std::string> bindings_defined(const std::string& rust) {
-  std::set<std::string> out;
-  static const std::regex def(
-      R"(\bpub (?:unsafe )?(?:fn|struct|union|type|const|static(?: mut)?|enum) ([A-Za-z_][A-Za-z0-9_]*))");
-  static const std::regex use(R"(\bpub use (?:self::)?[A-Za-z0-9_:]+ as ([A-Za-z_][A-Za-z0-9_]*);)");
-  for (const auto* re : {&def, &use})
-    for (auto it = std::sregex_iterator(rust.begin(), rust.end(), *re); it != std::sregex_iterator(); ++it)
-      out.insert((*it)[1].str());
-  return out;
-}
-
 std::string rename_helpers(const std::string& rust) {
   static const std::regex re(R"(pub fn rust_helper_([A-Za-z0-9_]*))");
   return std::regex_replace(rust, re, "#[link_name = \"rust_helper_$1\"]\n    pub fn $1");
@@ -285,16 +274,27 @@ std::vector<BindingsItem> split_bindings(const std::string& rust, std::string* p
   return items;
 }
 
-BindingsSubset bindings_for(const std::string& rust, const std::set<std::string>& used) {
-  std::string preamble;
-  std::vector<BindingsItem> items = split_bindings(rust, &preamble);
-  std::map<std::string, std::vector<size_t>> defining, impls;  // impls: impl blocks and constants of a type
+BindingsIndex index_bindings(const std::string& rust) {
+  BindingsIndex x;
+  x.items = split_bindings(rust, &x.preamble);
+  const auto& items = x.items;
   for (size_t i = 0; i < items.size(); ++i) {
-    for (const auto& d : items[i].defines) defining[d].push_back(i);
-    if (!items[i].impl_of.empty()) impls[items[i].impl_of].push_back(i);
+    for (const auto& d : items[i].defines) x.defining[d].push_back(i);
+    if (!items[i].impl_of.empty()) x.impls[items[i].impl_of].push_back(i);
   }
   for (size_t i = 0; i < items.size(); ++i)  // constants of a type bindgen defines (not of u32)
-    if (!items[i].const_of.empty() && defining.count(items[i].const_of)) impls[items[i].const_of].push_back(i);
+    if (!items[i].const_of.empty() && x.defining.count(items[i].const_of)) x.impls[items[i].const_of].push_back(i);
+  return x;
+}
+
+BindingsSubset bindings_for(const std::string& rust, const std::set<std::string>& used) {
+  return bindings_for(index_bindings(rust), used);
+}
+
+BindingsSubset bindings_for(const BindingsIndex& index, const std::set<std::string>& used) {
+  const auto& items = index.items;
+  const auto& defining = index.defining;
+  const auto& impls = index.impls;
   // The closure over names, from the used ones. An item kgen cannot read
   // (neither a definition nor an impl) is kept: leaving it out could break
   // the file, keeping it cannot.
@@ -350,7 +350,7 @@ BindingsSubset bindings_for(const std::string& rust, const std::set<std::string>
   for (auto& k : kept) k.text = map_anon(k.text, renumbered);
   for (auto& k : kept) k.key = key_of(map_anon(k.name, renumbered), k.impl, k.text);
   std::stable_sort(kept.begin(), kept.end(), by_key);
-  out.text = preamble;
+  out.text = index.preamble;
   for (const auto& k : kept) out.text += k.text;
   return out;
 }

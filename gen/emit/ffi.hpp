@@ -4,6 +4,7 @@
 // the specs' safe layers use; each spec's file is its part of that output
 // (bindings_for), which must define every name it uses.
 #pragma once
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,8 +15,6 @@ namespace kgen::emit {
 
 // `bindings::name` references in Rust source.
 std::set<std::string> bindings_used(const std::string& rust);
-// Names that a bindgen output file defines.
-std::set<std::string> bindings_defined(const std::string& rust);
 // The kernel's rename of helpers: `pub fn rust_helper_x` -> `#[link_name] pub fn x`.
 std::string rename_helpers(const std::string& rust);
 
@@ -60,5 +59,16 @@ struct BindingsSubset {
   std::vector<std::string> missing;
 };
 BindingsSubset bindings_for(const std::string& rust, const std::set<std::string>& used);
+
+// bindgen's output split and indexed once, to cut several specs' parts from
+// one run: the items, the ones defining each name, and the impl blocks and
+// constants kept with each type.
+struct BindingsIndex {
+  std::string preamble;
+  std::vector<BindingsItem> items;
+  std::map<std::string, std::vector<size_t>> defining, impls;
+};
+BindingsIndex index_bindings(const std::string& rust);
+BindingsSubset bindings_for(const BindingsIndex& index, const std::set<std::string>& used);
 
 }  // namespace kgen::emit
