@@ -109,19 +109,16 @@ CModel restrict_to(const CModel& m, const std::vector<std::string>& headers) {
   CModel out;
   out.typedefs = m.typedefs;  // no locations; names alone never resolve a spec item
   out.main_headers = headers;
-  for (const auto& [k, f] : m.functions) {
+  out.functions.share_if(m.functions, [&](const CFunction& f) {
     bool seen = in(f.loc);
     for (const auto& o : f.other_files) seen |= reach.count(o) > 0;
-    if (seen) out.functions.share(k, m.functions);
-  }
-  for (const auto& [k, r] : m.records)
-    if (in(r.loc)) out.records.share(k, m.records);
-  for (const auto& [k, e] : m.enums)
-    if (in(e.loc)) out.enums.share(k, m.enums);
+    return seen;
+  });
+  out.records.share_if(m.records, [&](const CRecord& r) { return in(r.loc); });
+  out.enums.share_if(m.enums, [&](const CEnum& e) { return in(e.loc); });
   for (const auto& [c, e] : m.enum_of_constant)
     if (out.enums.count(e)) out.enum_of_constant.emplace(c, e);
-  for (const auto& [k, mac] : m.macros)
-    if (in(mac.loc)) out.macros.share(k, m.macros);
+  out.macros.share_if(m.macros, [&](const CMacro& mac) { return in(mac.loc); });
   for (const auto& u : m.macro_uses)
     if (in(u.loc)) out.macro_uses.push_back(u);
   for (const auto& [f, incs] : m.includes)

@@ -193,8 +193,12 @@ class EntityMap {
     std::string key = k;
     return m_.emplace(std::move(key), std::make_shared<T>(std::forward<V>(v))).second;
   }
-  // Shares `from`'s entity `k` (restrict_to).
-  void share(const std::string& k, const EntityMap& from) { m_.emplace(k, from.m_.at(k)); }
+  // Shares every entity of `from` that `keep(entity)` accepts (restrict_to).
+  template <typename Pred>
+  void share_if(const EntityMap& from, Pred keep) {
+    for (const auto& [k, p] : from.m_)
+      if (keep(static_cast<const T&>(*p))) m_.emplace_hint(m_.end(), k, p);
+  }
 
  private:
   Inner m_;
