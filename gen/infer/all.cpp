@@ -36,7 +36,7 @@ AllResult infer_all(const model::CModel& m, const std::vector<std::string>& incl
       r.skipped.push_back({tag, "declared in " + rec.loc.file + ", outside the include directories"});
       continue;
     }
-    Options o{header, "struct " + tag};
+    Options o{header, "struct " + tag, {}};
     Draft d = infer(m, o);
     if (d.ops.empty()) {
       r.skipped.push_back({tag, "no draft: " + text::join(d.notes, "; ")});

@@ -78,12 +78,13 @@ Returns returns_of(const CType& ret, const model::KernelDoc* doc, const std::str
   // `typedef unsigned int __bitwise pci_ers_result_t` beside `enum
   // pci_ers_result { PCI_ERS_RESULT_NONE = (__force pci_ers_result_t) 1, ...}`:
   // the integer carries the enum's values.
-  if (const std::string& td = ret.typedef_name; text::ends_with(td, "_t") && td.size() > 2)
-    if (const model::CEnum* e = m.enumeration(td.substr(0, td.size() - 2)); e && !e->constants.empty()) {
-      r = {"enum", text::to_camel(td.substr(0, td.size() - 2)),
-           "returns " + td + ", the integer form of enum " + td.substr(0, td.size() - 2) + ": a Rust enum with TryFrom"};
+  if (const std::string& td = ret.typedef_name; text::ends_with(td, "_t") && td.size() > 2) {
+    std::string base = td.substr(0, td.size() - 2);
+    if (const model::CEnum* e = m.enumeration(base); e && !e->constants.empty()) {
+      r = {"enum", text::to_camel(base), "returns " + td + ", the integer form of enum " + base + ": a Rust enum with TryFrom"};
       return r;
     }
+  }
   // int f(..., u8 *val): the value comes back through the last parameter,
   // the int is 0 or an error. Not for callbacks: there the driver writes
   // through the pointer, and the spec maps it with `args`.
@@ -173,10 +174,10 @@ class Inferrer {
  public:
   Inferrer(const model::CModel& m, const Options& o, const std::map<std::string, model::KernelDoc>& docs)
       : m_(m), o_(o), extra_docs_(docs) {
-    for (const auto& h : o.also) also_.push_back(h);
-    also_.insert(also_.begin(), o.header);
-    for (const auto& h : also_)
-      if (auto it = m.header_files.find(h); it != m.header_files.end()) header_files_.insert(it->second);
+    headers_.push_back({o.header, ""});
+    for (const auto& h : o.also) headers_.push_back({h, ""});
+    for (auto& [h, file] : headers_)
+      if (auto it = m.header_files.find(h); it != m.header_files.end()) file = it->second;
     stem_ = o.header.substr(o.header.rfind('/') + 1);
     stem_ = stem_.substr(0, stem_.find('.'));
     // A module name cannot start with a digit (linux/mfd/88pm860x.h): the
@@ -216,11 +217,11 @@ class Inferrer {
     return c;
   }
 
-  // In the header, or one of the module's other headers.
+  // In the header, or one of the module's other headers: the file the parse
+  // found for it, or (not found) any file whose path ends with its name.
   bool in_header(const Location& l) const {
-    if (header_files_.count(l.file)) return true;
-    for (const auto& h : also_)
-      if (text::ends_with(l.file, "/" + h)) return true;
+    for (const auto& [h, file] : headers_)
+      if (file.empty() ? text::ends_with(l.file, "/" + h) : l.file == file) return true;
     return false;
   }
 
@@ -564,8 +565,9 @@ class Inferrer {
   const std::map<std::string, model::KernelDoc>& extra_docs_;
   std::map<std::string, model::KernelDoc> header_docs_;
   std::map<std::string, std::string> sleep_memo_;
-  std::vector<std::string> also_;     // the header, then the module's other headers
-  std::set<std::string> header_files_;  // the files they name in the parse
+  // The header, then the module's other headers, each with the file the
+  // parse found for it ("" if none).
+  std::vector<std::pair<std::string, std::string>> headers_;
   std::string stem_;
 };
 
