@@ -40,20 +40,9 @@ specs=() headers=()
 for spec in header-specs/*.yaml; do
     [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
     specs+=(--spec "$spec")
-    # The spec's headers: `headers: [a, b]` or a block list of `- a` lines.
     while read -r h; do
         [[ -n $h && " ${headers[*]} " != *" $h "* ]] && headers+=("$h")
-    done < <(awk '
-        /^headers:/ {
-            if (match($0, /\[.*\]/)) {
-                n = split(substr($0, RSTART + 1, RLENGTH - 2), a, ",")
-                for (i = 1; i <= n; i++) { gsub(/[ "]/, "", a[i]); print a[i] }
-                exit
-            }
-            list = 1; next
-        }
-        list && /^ *- / { x = $0; sub(/^ *- */, "", x); sub(/ *#.*/, "", x); gsub(/[ "]/, "", x); print x; next }
-        list { exit }' "$spec")
+    done < <(spec_list headers "$spec")
 done
 ((${#specs[@]} > 0)) || die "no specs in header-specs/"
 printf '#include <%s>\n' "${headers[@]}" >"$work/bench_input.h"

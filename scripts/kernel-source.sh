@@ -8,7 +8,8 @@
 # that exact version is unavailable, the newest available version is used
 # with a warning. With SUITE (trixie-backports for 7.3), from that suite of
 # the host's mirror instead, through an apt state of its own in
-# $KGEN_CACHE/apt-SUITE: the host's apt sources are not changed. Cache: $KGEN_CACHE/linux-<version>/src (version with
+# $KGEN_CACHE/apt-SUITE: the host's apt sources are not changed.
+# Cache: $KGEN_CACHE/linux-<version>/src (version with
 # characters other than [A-Za-z0-9.+-] replaced by _), unpacked atomically
 # (to a tmp dir, then renamed), with the marker linux-<version>/source.stamp
 # holding the Debian version and the .deb's sha256. Reused when present.
@@ -27,17 +28,7 @@ if (($# == 2 || $# == 3)); then
 elif (($# != 0)); then
     die "usage: kernel-source.sh [PACKAGE VERSION [SUITE]]"
 fi
-# apt_get ARGS...: the host's apt-get, or with SUITE its private state.
-apt_opts=()
-if [[ -n $SUITE ]]; then
-    [[ $SUITE =~ ^[a-z0-9-]+$ ]] || die "kernel-source.sh: bad suite name '$SUITE'"
-    aptdir=$KGEN_CACHE/apt-$SUITE
-    mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
-    # The host's mirror, read now, written only into the cache.
-    printf 'deb %s %s main\n' "$(host_mirror)" "$SUITE" >"$aptdir/sources.list"
-    apt_opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o Dir::Etc::SourceParts=/nonexistent
-        -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache" -o Dir::State::status=/dev/null)
-fi
+[[ -z $SUITE || $SUITE =~ ^[a-z0-9-]+$ ]] || die "kernel-source.sh: bad suite name '$SUITE'"
 TARBALL=usr/src/$PACKAGE.tar.xz
 
 dir_of() { printf '%s/linux-%s\n' "$KGEN_CACHE" "${1//[^A-Za-z0-9.+-]/_}"; }
@@ -49,6 +40,17 @@ if [[ -f $dir/source.stamp ]]; then
     exit 0
 fi
 
+# apt_opts: none for the host's apt; with SUITE, an apt state of its own
+# (made here, past the fast path above).
+apt_opts=()
+if [[ -n $SUITE ]]; then
+    aptdir=$KGEN_CACHE/apt-$SUITE
+    mkdir -p "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
+    # The host's mirror, read now, written only into the cache.
+    printf 'deb %s %s main\n' "$(host_mirror)" "$SUITE" >"$aptdir/sources.list"
+    apt_opts=(-o "Dir::Etc::SourceList=$aptdir/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+        -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache" -o Dir::State::status=/dev/null)
+fi
 available() { apt-cache "${apt_opts[@]}" madison "$PACKAGE" 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }'; }
 versions=$(available)
 if ! grep -qxF -- "$LINUX_SOURCE_VERSION" <<<"$versions"; then

@@ -186,3 +186,20 @@ tree_lock() {
         flock "$KGEN_TREE_LOCK"
     fi
 }
+
+# spec_list KEY SPEC: the entries of the top-level list KEY of SPEC, one a
+# line, written inline (KEY: [a, b]) or as a block ("  - a" lines).
+spec_list() {
+    awk -v key="$1:" '
+        function clean(s) { sub(/[ \t]+#.*/, "", s); gsub(/["\047 \t]/, "", s); return s }
+        !on && index($0, key) == 1 && /\[/ {
+            s = $0; sub(/^[^[]*\[/, "", s); sub(/\].*/, "", s)
+            n = split(s, a, ",")
+            for (i = 1; i <= n; i++) if (clean(a[i]) != "") print clean(a[i])
+            exit
+        }
+        !on && index($0, key) == 1 { on = 1; next }
+        on && /^[ \t]*-/ { s = $0; sub(/^[ \t]*-/, "", s); print clean(s); next }
+        on && /^[ \t]*(#.*)?$/ { next }
+        on { exit }' "$2"
+}
