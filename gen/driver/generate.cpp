@@ -767,7 +767,15 @@ SpecResult finish_spec(const GenerateOptions& o, const Job& job, const model::CM
                   text::join(part.missing, ", ") +
                   "\n  hint: check the names in the spec (a macro bindgen cannot evaluate needs a helper or a typed "
                   "constant), and that the headers are in 'headers'");
-    w.out_files["bindings/bindings_generated.rs"] = w.banner + part.text;
+    // bindgen's code as it wrote it: its unsafe blocks carry no SAFETY
+    // comments, as in the kernel's own rust/bindings; the audit above covers
+    // the safe layer, which is kgen's.
+    w.out_files["bindings/bindings_generated.rs"] =
+        w.banner +
+        "// bindgen's output for the items this spec uses, unchanged: its unsafe code (bitfield accessors)\n"
+        "// is bindgen's and has no SAFETY comments, as in the kernel's rust/bindings. Not compiled into the\n"
+        "// kernel (Kbuild runs bindgen itself); the safe layer is in kernel-crate-overlay/.\n" +
+        part.text;
   }
   GenerateReport& rep = w.rep;
   std::map<std::string, std::string>& files = w.files;
