@@ -5,6 +5,7 @@
 #include <map>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "support/fs.hpp"
 #include "support/text.hpp"
@@ -420,34 +421,87 @@ Lock record(const spec::Spec& s, const std::string& spec_text, const model::CMod
   return l;
 }
 
-std::string render(const Lock& l, const std::string& spec_display) {
+namespace {
+
+// The series a version string belongs to ("6.12" for "6.12.117"), or the
+// string itself when it is not a version.
+std::string series_of(const std::string& v) {
+  auto k = spec::KernelVersion::parse(v);
+  return k ? k->series() : v;
+}
+
+// Sections in version order; unreadable versions last, by name.
+bool version_less(const std::string& a, const std::string& b) {
+  auto ka = spec::KernelVersion::parse(a), kb = spec::KernelVersion::parse(b);
+  if (ka && kb) return std::tie(ka->major, ka->minor, ka->patch) < std::tie(kb->major, kb->minor, kb->patch);
+  if (ka || kb) return ka.has_value();
+  return a < b;
+}
+
+}  // namespace
+
+void LockFile::put(Lock l) {
+  std::string series = series_of(l.linux_version);
+  auto it = std::find_if(versions.begin(), versions.end(),
+                         [&](const Lock& x) { return series_of(x.linux_version) == series; });
+  if (it != versions.end())
+    *it = std::move(l);
+  else
+    versions.push_back(std::move(l));
+  std::stable_sort(versions.begin(), versions.end(),
+                   [](const Lock& a, const Lock& b) { return version_less(a.linux_version, b.linux_version); });
+}
+
+const Lock* LockFile::for_version(const std::string& v) const {
+  if (versions.empty()) return nullptr;
+  auto k = spec::KernelVersion::parse(v);
+  if (!k) return &versions.back();
+  const Lock* best = nullptr;
+  for (const auto& l : versions) {
+    auto lk = spec::KernelVersion::parse(l.linux_version);
+    if (!lk) continue;
+    if (lk->same_series(*k)) return &l;
+    if (std::tie(lk->major, lk->minor) < std::tie(k->major, k->minor)) best = &l;  // ascending: the newest older
+  }
+  return best ? best : &versions.front();
+}
+
+std::string render(const LockFile& f, const std::string& spec_display) {
   std::string s;
   s += "# kgen lock for " + spec_display + ": the C declarations it wraps, as the headers\n";
-  s += "# it was generated from declare them. Written by `kgen generate`; `kgen check\n";
-  s += "# --spec " + spec_display + " --kernel TREE` reports how a tree differs.\n";
-  s += "# Do not edit: regenerate.\n";
-  s += "lock 1\n";
-  s += "spec " + l.spec_name + " " + l.spec_hash + "\n";
-  s += "linux " + l.linux_version + "\n";
-  std::optional<Entry::Kind> prev;
-  for (const auto& e : l.entries) {
-    if (prev != e.kind) s += "\n";
-    prev = e.kind;
-    s += std::string(kind_name(e.kind)) + " " + e.key + " = " + e.decl + "\n";
+  s += "# it was generated from declare them, a section per kernel series. Written by\n";
+  s += "# `kgen generate`; `kgen check --spec " + spec_display + " --kernel TREE`\n";
+  s += "# reports how a tree differs. Do not edit: regenerate.\n";
+  s += "lock 2\n";
+  for (const Lock& l : f.versions) {
+    s += "\nlinux " + l.linux_version + "\n";
+    s += "spec " + l.spec_name + " " + l.spec_hash + "\n";
+    std::optional<Entry::Kind> prev;
+    for (const auto& e : l.entries) {
+      if (prev != e.kind) s += "\n";
+      prev = e.kind;
+      s += std::string(kind_name(e.kind)) + " " + e.key + " = " + e.decl + "\n";
+    }
   }
   return s;
 }
 
-Lock parse(const std::string& text_in, const std::string& path) {
+LockFile parse(const std::string& text_in, const std::string& path) {
   static const std::map<std::string, Entry::Kind> kinds = {
       {"record", Entry::Kind::Record},   {"function", Entry::Kind::Function}, {"macro", Entry::Kind::Macro},
       {"callback", Entry::Kind::Callback},
       {"member", Entry::Kind::Member},   {"field", Entry::Kind::Field},       {"enum", Entry::Kind::EnumConstant},
       {"const", Entry::Kind::Constant},  {"typedef", Entry::Kind::Typedef}};
-  Lock l;
+  LockFile f;
   Diagnostics d;
-  bool header = false;
+  int format = 0;
   unsigned n = 0;
+  std::set<std::string> series;
+  // Lock 1 has one section, its `spec` line before `linux`.
+  auto section = [&]() -> Lock& {
+    if (f.versions.empty()) f.versions.emplace_back();
+    return f.versions.back();
+  };
   for (const auto& raw : text::split_lines(text_in)) {
     ++n;
     std::string line = text::trim(raw);
@@ -457,18 +511,23 @@ Lock parse(const std::string& text_in, const std::string& path) {
     std::string word = line.substr(0, sp);
     std::string rest = sp == std::string::npos ? "" : line.substr(sp + 1);
     if (word == "lock") {
-      if (rest != "1") d.error(loc, "unsupported lock format '" + rest + "'", "this kgen reads 'lock 1'; regenerate");
-      header = true;
+      if (rest != "1" && rest != "2")
+        d.error(loc, "unsupported lock format '" + rest + "'", "this kgen reads 'lock 1' and 'lock 2'; regenerate");
+      else
+        format = rest[0] - '0';
       continue;
     }
     if (word == "spec") {
       auto parts = text::split(rest, ' ');
-      l.spec_name = parts[0];
-      if (parts.size() > 1) l.spec_hash = parts[1];
+      section().spec_name = parts[0];
+      if (parts.size() > 1) section().spec_hash = parts[1];
       continue;
     }
     if (word == "linux") {
-      l.linux_version = rest;
+      if (format == 2) f.versions.emplace_back();
+      if (!series.insert(series_of(rest)).second)
+        d.error(loc, "a second section for Linux " + series_of(rest), "regenerate the lock with kgen generate");
+      section().linux_version = rest;
       continue;
     }
     auto k = kinds.find(word);
@@ -476,6 +535,10 @@ Lock parse(const std::string& text_in, const std::string& path) {
     if (k == kinds.end() || eq == std::string::npos) {
       d.error(loc, "expected '<kind> <key> = <declaration>', got '" + line + "'",
               "kinds: record, function, macro, callback, member, field, enum, const, typedef; regenerate the lock with kgen generate");
+      continue;
+    }
+    if (format == 2 && f.versions.empty()) {
+      d.error(loc, "a declaration before the first 'linux' line", "regenerate the lock with kgen generate");
       continue;
     }
     Entry e;
@@ -486,13 +549,16 @@ Lock parse(const std::string& text_in, const std::string& path) {
       e.sig = parse_signature(e.decl);
       if (!e.sig) d.error(loc, "cannot read the C declaration '" + e.decl + "'");
     }
-    l.entries.push_back(std::move(e));
+    section().entries.push_back(std::move(e));
   }
-  if (!header) d.error({path, 1, 1}, "not a kgen lock file (no 'lock 1' line)");
+  if (!format) d.error({path, 1, 1}, "not a kgen lock file (no 'lock 1' or 'lock 2' line)");
   d.throw_if_errors("lock");
-  std::sort(l.entries.begin(), l.entries.end(),
-            [](const Entry& a, const Entry& b) { return std::pair{a.kind, a.key} < std::pair{b.kind, b.key}; });
-  return l;
+  for (auto& l : f.versions)
+    std::sort(l.entries.begin(), l.entries.end(),
+              [](const Entry& a, const Entry& b) { return std::pair{a.kind, a.key} < std::pair{b.kind, b.key}; });
+  std::stable_sort(f.versions.begin(), f.versions.end(),
+                   [](const Lock& a, const Lock& b) { return version_less(a.linux_version, b.linux_version); });
+  return f;
 }
 
 std::string lock_path_for(const std::string& spec_path) {

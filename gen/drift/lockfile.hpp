@@ -4,11 +4,13 @@
 // another tree and reports the differences (drift/check.hpp).
 //
 // It is a line format, one declaration per line, sorted, so that it diffs
-// well in review:
+// well in review. One spec serves several kernels (spec/kernel_version.hpp),
+// so the file has a section per kernel series the spec was generated for,
+// oldest first; each starts with its `linux` line:
 //
-//   lock 1
-//   spec net-phy 8c0f...               (name and content hash of the spec)
+//   lock 2
 //   linux 6.12.117
+//   spec net-phy 8c0f...               (name and content hash of the spec)
 //   function phy_read_paged = int phy_read_paged(struct phy_device *phydev, int page, u32 regnum)
 //   macro phy_foo = #define phy_foo(dev, x) ...    (a function-like macro wrapped as a method)
 //   callback phy_driver.soft_reset = int (*soft_reset)(struct phy_device *phydev)
@@ -18,7 +20,8 @@
 //   const DUPLEX_FULL = 1
 //   typedef u16 = __u16
 //
-// '#' lines and blank lines are comments.
+// '#' lines and blank lines are comments. A `lock 1` file (one section,
+// `spec` before `linux`) reads as one section.
 #pragma once
 #include <optional>
 #include <string>
@@ -83,10 +86,21 @@ Lock record(const spec::Spec& s, const std::string& spec_text, const model::CMod
 // are read next to the spec (Spec::path); a file that is missing is skipped.
 std::vector<std::pair<std::string, const spec::HandWritten*>> hand_written_calls(const spec::Spec& s);
 
+// A lock file: a Lock per kernel series, oldest first.
+struct LockFile {
+  std::vector<Lock> versions;
+  // Replaces the section of `l`'s series (6.12 for 6.12.117), or adds it.
+  void put(Lock l);
+  // What a tree of version `v` is compared with: the section of its series,
+  // else the newest older one, else the oldest; nullptr if there is none.
+  // An unreadable `v` gets the newest.
+  const Lock* for_version(const std::string& v) const;
+};
+
 // The file's text; `spec_display` is how the header comment names the spec.
-std::string render(const Lock& l, const std::string& spec_display);
+std::string render(const LockFile& l, const std::string& spec_display);
 // Parses a lock file; errors name path:line:column.
-Lock parse(const std::string& text, const std::string& path);
+LockFile parse(const std::string& text, const std::string& path);
 
 // header-specs/net-phy.yaml -> header-specs/net-phy.lock
 std::string lock_path_for(const std::string& spec_path);

@@ -14,17 +14,15 @@ namespace kgen::driver {
 // spec + lock -> tree -> parse -> record -> compare -> report.
 CheckResult check(const CheckOptions& o) {
   std::string spec_text = fs::read_file_or_throw(o.spec_path);
-  spec::Spec s = spec::load_string(spec_text, o.spec_path);
   std::string lock_path = o.lock_path.empty() ? drift::lock_path_for(o.spec_path) : o.lock_path;
   auto lock_text = fs::read_file(lock_path);
   if (!lock_text)
     throw Error(lock_path + ": error: no lock file for " + o.spec_path +
                 "\n  hint: `kgen generate` writes it beside the spec; generate once against the tree the spec "
                 "was written for, and commit the lock");
-  drift::Lock locked = drift::parse(*lock_text, lock_path);
+  drift::LockFile lock_file = drift::parse(*lock_text, lock_path);
 
   frontend::ParseOptions popts;
-  popts.headers = s.headers;
   std::string version = o.kernel_version, tree_dir;
   if (!o.kernel_dir.empty()) {
     KernelTree t = open_kernel_tree(o.kernel_dir, /*require_rust=*/false);
@@ -32,6 +30,15 @@ CheckResult check(const CheckOptions& o) {
     popts.working_dir = tree_dir = t.dir;
     version = t.version;
   }
+  // The spec as it reads for the tree's version.
+  spec::Spec s = spec::load_string(spec_text, o.spec_path, spec::KernelVersion::parse(version));
+  popts.headers = s.headers;
+  // Compared with the section of the tree's kernel series, else the newest
+  // older one (drift since the last kernel the spec was generated for).
+  const drift::Lock* lp = lock_file.for_version(version);
+  if (!lp)
+    throw Error(lock_path + ": error: the lock has no section\n  hint: regenerate it with `kgen generate`");
+  const drift::Lock& locked = *lp;
   for (const auto& f : o.extra_flags) popts.flags.push_back(f);
 
   model::CModel m = frontend::parse(popts);

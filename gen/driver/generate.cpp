@@ -45,6 +45,9 @@ std::string GenerateReport::text() const {
        " hand-written (" + pct(generated_lines, generated_lines + hand_written_lines) + " generated)\n";
   s += "unsafe blocks with a SAFETY comment: " + std::to_string(unsafe_documented) + "/" +
        std::to_string(unsafe_blocks) + "\n";
+  if (kernel_conditions)
+    s += "version-conditional spec items: " + std::to_string(kernel_conditions) + " (" +
+         std::to_string(kernel_condition_lines) + " lines), read for Linux " + kernel_version + "\n";
   return s;
 }
 
@@ -413,13 +416,28 @@ std::string run_bindgen_once(const GenerateOptions& o, const Tree& tree, const s
 // then for each spec: passes -> emit -> check -> write -> lock (generate_spec).
 std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::vector<std::string>& spec_paths) {
   run_started_ns();
-  // 1. The specs.
+  // 1. The kernel tree: its own flags, and its version, which picks the
+  // specs' version-conditional items.
+  Tree tree;
+  tree.popts.flags = {};
+  tree.kernel_version = o.kernel_version;
+  if (!o.kernel_dir.empty()) {
+    KernelTree kt = open_kernel_tree(o.kernel_dir);
+    tree.popts.flags = kt.clang_flags;
+    tree.popts.working_dir = kt.dir;
+    tree.kernel_version = kt.version;
+    tree.bindgen_options = kt.bindgen_options;
+  }
+  for (const auto& f : o.extra_flags) tree.popts.flags.push_back(f);
+  std::optional<spec::KernelVersion> version = spec::KernelVersion::parse(tree.kernel_version);
+
+  // 2. The specs.
   std::vector<Job> jobs;
   for (const auto& p : spec_paths) {
     Job j;
     j.spec_path = p;
     j.spec_text = fs::read_file_or_throw(p);
-    j.spec = spec::load_string(j.spec_text, p);
+    j.spec = spec::load_string(j.spec_text, p, version);
     for (size_t i = 0; i < j.spec.uses.size(); ++i) {
       std::string up = (stdfs::path(p).parent_path() / j.spec.uses[i]).string();
       const Location& at = j.spec.uses_locs[i];
@@ -427,7 +445,7 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
         throw Error(at.str() + ": error: the used spec '" + j.spec.uses[i] + "' does not exist (" + up +
                     ")\n  hint: 'uses' names spec files beside this one");
       j.used_texts.push_back(fs::read_file_or_throw(up));
-      j.used.push_back(spec::load_string(j.used_texts.back(), up));
+      j.used.push_back(spec::load_string(j.used_texts.back(), up, version));
       j.used_paths.push_back(up);
       if (!j.used.back().shared)
         throw Error(at.str() + ": error: '" + j.spec.uses[i] + "' is not a spec of shared types\n  hint: add "
@@ -444,18 +462,6 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
   if (size_t n = fs::remove_litter(o.overlay_dir))
     spdlog::warn("{}: removed {} temporary files that interrupted kgen runs left", o.overlay_dir, n);
 
-  // 2. The kernel tree and its own flags.
-  Tree tree;
-  tree.popts.flags = {};
-  tree.kernel_version = o.kernel_version;
-  if (!o.kernel_dir.empty()) {
-    KernelTree kt = open_kernel_tree(o.kernel_dir);
-    tree.popts.flags = kt.clang_flags;
-    tree.popts.working_dir = kt.dir;
-    tree.kernel_version = kt.version;
-    tree.bindgen_options = kt.bindgen_options;
-  }
-  for (const auto& f : o.extra_flags) tree.popts.flags.push_back(f);
   for (const auto& j : jobs)
     for (const auto& h : parse_headers(j))
       if (std::find(tree.run_headers.begin(), tree.run_headers.end(), h) == tree.run_headers.end())
@@ -697,6 +703,9 @@ SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CM
   // 7. Check the generated code: SAFETY comments everywhere.
   GenerateReport rep;
   rep.spec_name = s.name;
+  rep.kernel_conditions = s.kernel_conditions;
+  rep.kernel_condition_lines = s.kernel_condition_lines;
+  rep.kernel_version = s.kernel ? s.kernel->str() : "";
   auto audit = emit::audit_unsafe(all_rust);
   rep.unsafe_blocks = audit.blocks;
   rep.unsafe_documented = audit.blocks - audit.undocumented.size();
@@ -745,7 +754,14 @@ SpecWork generate_spec(const GenerateOptions& o, const Job& job, const model::CM
 
   // The lock: what the spec wraps, as these headers declare it (drift/lockfile.hpp).
   std::string lock_text;
-  if (o.write_lock) lock_text = drift::render(drift::record(s, job.spec_text, cm, ctx.kernel_version), spec_display);
+  if (o.write_lock) {
+    // This kernel series' section; the file keeps those of other series.
+    drift::LockFile lf;
+    std::string lock_path = drift::lock_path_for(job.spec_path);
+    if (auto old = fs::read_file(lock_path)) lf = drift::parse(*old, lock_path);
+    lf.put(drift::record(s, job.spec_text, cm, ctx.kernel_version));
+    lock_text = drift::render(lf, spec_display);
+  }
 
   for (const auto& x : plan.warnings) rep.warnings.push_back(x.str());
   w.rep = rep;

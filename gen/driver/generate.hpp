@@ -26,6 +26,10 @@ struct GenerateReport {
   size_t callbacks_total = 0, callbacks_wired = 0, helpers = 0;
   size_t generated_lines = 0, hand_written_lines = 0;
   size_t unsafe_blocks = 0, unsafe_documented = 0;
+  // Spec items with a `kernel:` range, and their lines (spec::Spec), and the
+  // version that chose among them.
+  size_t kernel_conditions = 0, kernel_condition_lines = 0;
+  std::string kernel_version;
   size_t files_written = 0, files_unchanged = 0;
   bool skipped = false;               // a no-op: nothing changed, nothing parsed
   std::vector<std::string> warnings;  // the plan's

@@ -29,10 +29,12 @@ InferResult infer(const InferOptions& o) {
     if (std::find(popts.headers.begin(), popts.headers.end(), h) == popts.headers.end()) popts.headers.push_back(h);
   popts.record_uses_of = infer::cleanup_macros();
   popts.record_inline_calls = true;
+  std::optional<spec::KernelVersion> version;
   if (!o.kernel_dir.empty()) {
     KernelTree t = open_kernel_tree(o.kernel_dir, /*require_rust=*/false);
     popts.flags = t.clang_flags;
     popts.working_dir = t.dir;
+    version = spec::KernelVersion::parse(t.version);
   }
   for (const auto& f : o.extra_flags) popts.flags.push_back(f);
   model::CModel m = frontend::parse(popts);
@@ -53,7 +55,7 @@ InferResult infer(const InferOptions& o) {
   // The draft must read as a spec: syntax errors here are kgen bugs.
   spec::load_string(r.yaml, "<draft of " + o.header + ">");
   if (!o.score_spec.empty()) {
-    spec::Spec hand = spec::load(o.score_spec);
+    spec::Spec hand = spec::load(o.score_spec, version);  // as it reads for the tree's version
     r.score = "kgen infer: draft of " + o.header + (o.ops.empty() ? "" : " (" + o.ops + ")") + " against " +
               o.score_spec + (o.doc_sources.empty() ? ", headers only" : ", headers and doc sources") + "\n" +
               infer::render_score(infer::score(d, hand, m));

@@ -65,7 +65,7 @@ int cmd_generate(int argc, char** argv) {
   o.add_options()("spec", "header spec (YAML); repeatable", cxxopts::value<std::vector<std::string>>())(
       "kernel", "configured Linux tree (its flags and version are used)", cxxopts::value<std::string>()->default_value(""))(
       "I,include", "include directory, for trees-less runs (tests)", cxxopts::value<std::vector<std::string>>())(
-      "kernel-version", "version to print when there is no tree", cxxopts::value<std::string>()->default_value("unknown"))(
+      "kernel-version", "the headers' kernel version when there is no tree (picks spec items with a kernel: range)", cxxopts::value<std::string>()->default_value("unknown"))(
       "out", "output directory", cxxopts::value<std::string>()->default_value("out"))(
       "overlay", "kernel overlay directory", cxxopts::value<std::string>()->default_value("kernel-crate-overlay"))(
       "bindgen", "bindgen program (empty: skip the FFI layer)", cxxopts::value<std::string>()->default_value(""))(
@@ -121,7 +121,7 @@ int cmd_check(int argc, char** argv) {
   o.add_options()("spec", "header spec (YAML); its lock is <spec>.lock beside it", cxxopts::value<std::string>())(
       "kernel", "a prepared Linux tree (Rust-configured or not)", cxxopts::value<std::string>()->default_value(""))(
       "I,include", "include directory, for tree-less runs (tests)", cxxopts::value<std::vector<std::string>>())(
-      "kernel-version", "version to print when there is no tree", cxxopts::value<std::string>()->default_value("unknown"))(
+      "kernel-version", "the headers' kernel version when there is no tree (picks spec items with a kernel: range)", cxxopts::value<std::string>()->default_value("unknown"))(
       "lock", "lock file (default: beside the spec)", cxxopts::value<std::string>()->default_value(""))(
       "v,verbose", "debug logging")("h,help", "this help");
   o.parse_positional({"spec"});

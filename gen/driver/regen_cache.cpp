@@ -35,7 +35,9 @@ std::vector<std::pair<const char*, size_t GenerateReport::*>> figures() {
           {"generated_lines", &GenerateReport::generated_lines},
           {"hand_written_lines", &GenerateReport::hand_written_lines},
           {"unsafe_blocks", &GenerateReport::unsafe_blocks},
-          {"unsafe_documented", &GenerateReport::unsafe_documented}};
+          {"unsafe_documented", &GenerateReport::unsafe_documented},
+          {"kernel_conditions", &GenerateReport::kernel_conditions},
+          {"kernel_condition_lines", &GenerateReport::kernel_condition_lines}};
 }
 
 }  // namespace
@@ -44,6 +46,7 @@ std::string render_cache(const RegenCache& c) {
   std::string s = "kgen-regen-cache 3\n";
   s += "key " + c.key + "\n";
   s += "spec " + c.report.spec_name + "\n";
+  if (!c.report.kernel_version.empty()) s += "kernel " + c.report.kernel_version + "\n";
   for (const auto& [name, member] : figures()) s += "figure " + std::string(name) + " " + std::to_string(c.report.*member) + "\n";
   for (const auto& w : c.warnings) s += "warning " + escape(w) + "\n";
   for (const auto& [p, h] : c.inputs) {
@@ -70,6 +73,8 @@ std::optional<RegenCache> parse_cache(const std::string& text_in) {
       c.key = rest;
     } else if (word == "spec") {
       c.report.spec_name = rest;
+    } else if (word == "kernel") {
+      c.report.kernel_version = rest;
     } else if (word == "figure") {
       auto parts = text::split(rest, ' ');
       if (parts.size() != 2) return std::nullopt;

@@ -1,5 +1,6 @@
 #include "spec/spec.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -1124,9 +1125,104 @@ class Loader {
   bool lost_ = false;
 };
 
+// ---------------------------------------------------------------------------
+// Kernel-version conditions: the items of the tree's version, before the
+// loader sees the tree.
+
+class Selector {
+ public:
+  Selector(yaml::Doc& doc, const std::optional<KernelVersion>& v, const std::string& path, Diagnostics& d)
+      : doc_(doc), v_(v), path_(path), d_(d) {}
+
+  void run() {
+    if (doc_.nodes.empty()) return;
+    walk(doc_.root, 0);
+  }
+  size_t conditions = 0, lines = 0;
+
+ private:
+  // The last line an item spans (its deepest, last node).
+  uint32_t last_line(uint32_t i, size_t depth) const {
+    const Node& n = doc_.nodes[i];
+    if (n.items.empty() || depth > yaml::kMaxDepth) return n.line;
+    return std::max(n.line, last_line(n.items.back(), depth + 1));
+  }
+
+  // Whether the item at `idx` is kept; a condition it has is taken off, and
+  // a kept {kernel, value} is replaced by its value (`idx` changes).
+  bool keep(uint32_t& idx, size_t depth) {
+    Node& n = doc_.nodes[idx];
+    if (n.kind != Kind::Map) return true;
+    for (size_t k = 0; k + 1 < n.items.size(); k += 2) {
+      const Node& key = doc_.nodes[n.items[k]];
+      if (key.kind != Kind::Scalar || key.value != "kernel") continue;
+      const Node& val = doc_.nodes[n.items[k + 1]];
+      ++conditions;
+      lines += last_line(idx, depth) - std::min(n.line, key.line) + 1;
+      Location at{path_, val.line, val.column};
+      bool admitted = true;
+      if (val.kind != Kind::Scalar) {
+        d_.error(at, "'kernel' must be a version range like \">= 7.3\", not " + std::string(yaml::kind_name(val.kind)));
+      } else {
+        std::string err;
+        auto range = parse_range(val.value, err);
+        if (!range)
+          d_.error(at, err, "comparisons (<, <=, =, >=, >) with MAJOR.MINOR[.PATCH], joined by ','");
+        else if (!v_) {
+          if (!missing_reported_)
+            d_.error(at, "this spec has items for some kernel versions only ('kernel: " + range->text +
+                             "'), and kgen was given no kernel version to choose them with",
+                     "give --kernel TREE (kgen reads the version from it)");
+          missing_reported_ = true;
+        } else {
+          admitted = range->admits(*v_);
+        }
+      }
+      n.items.erase(n.items.begin() + static_cast<long>(k), n.items.begin() + static_cast<long>(k) + 2);
+      if (!admitted) return false;
+      if (n.items.size() == 2 && doc_.nodes[n.items[0]].kind == Kind::Scalar &&
+          doc_.nodes[n.items[0]].value == "value")
+        idx = n.items[1];
+      return true;
+    }
+    return true;
+  }
+
+  void walk(uint32_t idx, size_t depth) {
+    if (depth > yaml::kMaxDepth) return;
+    Node& n = doc_.nodes[idx];
+    std::vector<uint32_t> items;
+    if (n.kind == Kind::Seq) {
+      for (uint32_t i : std::vector<uint32_t>(n.items))
+        if (keep(i, depth + 1)) {
+          walk(i, depth + 1);
+          items.push_back(i);
+        }
+    } else if (n.kind == Kind::Map) {
+      std::vector<uint32_t> old = n.items;
+      for (size_t k = 0; k + 1 < old.size(); k += 2) {
+        uint32_t v = old[k + 1];
+        if (!keep(v, depth + 1)) continue;
+        walk(v, depth + 1);
+        items.push_back(old[k]);
+        items.push_back(v);
+      }
+    } else {
+      return;
+    }
+    n.items = std::move(items);  // keep() edits other nodes only, and never resizes the vector
+  }
+
+  yaml::Doc& doc_;
+  const std::optional<KernelVersion>& v_;
+  const std::string& path_;
+  Diagnostics& d_;
+  bool missing_reported_ = false;
+};
+
 }  // namespace
 
-Spec load_string(const std::string& text, const std::string& path) {
+Spec load_string(const std::string& text, const std::string& path, const std::optional<KernelVersion>& kernel) {
   Diagnostics d;
   yaml::Doc doc = yaml::parse(text, path, d);
   if (!doc.complete) d.throw_if_errors("spec");
@@ -1134,6 +1230,8 @@ Spec load_string(const std::string& text, const std::string& path) {
     d.error({path, 1, 1}, "the spec is empty", "start from header-specs/TEMPLATE.yaml");
     d.throw_if_errors("spec");
   }
+  Selector sel(doc, kernel, path, d);
+  sel.run();
   Spec s;
   bool lost = false;
   {
@@ -1141,12 +1239,17 @@ Spec load_string(const std::string& text, const std::string& path) {
     s = l.spec(&doc.at(doc.root));
     lost = l.lost();
   }
+  s.kernel = kernel;
+  s.kernel_conditions = sel.conditions;
+  s.kernel_condition_lines = sel.lines;
   if (lost) d.error({path, 0, 0}, "kgen ran out of memory while checking the spec");
   d.throw_if_errors("spec");
   return s;
 }
 
-Spec load(const std::string& path) { return load_string(fs::read_file_or_throw(path), path); }
+Spec load(const std::string& path, const std::optional<KernelVersion>& kernel) {
+  return load_string(fs::read_file_or_throw(path), path, kernel);
+}
 
 bool is_rust_keyword(const std::string& s) { return rust_keywords().count(s) > 0; }
 

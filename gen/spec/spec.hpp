@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "spec/kernel_version.hpp"
 #include "support/diag.hpp"
 
 namespace kgen::spec {
@@ -350,13 +351,29 @@ struct Spec {
   std::optional<DeviceId> device_id;
   std::optional<Registration> registration;
   std::optional<ModuleMacro> module_macro;
+  // The kernel version the spec was read for: its items with a `kernel:`
+  // range that does not admit it were left out. nullopt: read without one
+  // (only a spec without conditions can be).
+  std::optional<KernelVersion> kernel;
+  // The spec's items with a `kernel:` range (kept or not), and the lines of
+  // the spec they span: how much of it is version-conditional.
+  size_t kernel_conditions = 0;
+  size_t kernel_condition_lines = 0;
   Location loc;
 };
 
 // Loads and validates the syntax of a spec. Errors (syntax, unknown key,
 // wrong value) are collected and thrown together as kgen::Error.
-Spec load(const std::string& path);
-Spec load_string(const std::string& text, const std::string& path);
+//
+// `kernel` is the version of the tree the spec is read for: an item (a list
+// item or a mapping's value) that is a mapping with a `kernel: RANGE` key is
+// kept only if RANGE admits it, without that key; a kept `{kernel: RANGE,
+// value: X}` stands for X (a string where one belongs: an excluded
+// callback's reason, an init expression, a variant). A spec with such
+// items and no `kernel` is an error.
+Spec load(const std::string& path, const std::optional<KernelVersion>& kernel = std::nullopt);
+Spec load_string(const std::string& text, const std::string& path,
+                 const std::optional<KernelVersion>& kernel = std::nullopt);
 
 // A strict or reserved keyword of Rust 2021, which cannot name a method.
 bool is_rust_keyword(const std::string& s);

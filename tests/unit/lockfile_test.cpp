@@ -135,8 +135,12 @@ TEST_CASE("record() takes what the spec wraps, and the text round-trips", "[drif
   CHECK_FALSE(l.find(K::Constant, "THING_F_A"));  // not in the spec
   CHECK_FALSE(l.find(K::Constant, "THING_NOT_REG"));
 
-  std::string text = drift::render(l, "header-specs/thing.yaml");
-  auto back = drift::parse(text, "thing.lock");
+  drift::LockFile f;
+  f.put(l);
+  std::string text = drift::render(f, "header-specs/thing.yaml");
+  auto back_file = drift::parse(text, "thing.lock");
+  REQUIRE(back_file.versions.size() == 1);
+  const drift::Lock& back = back_file.versions[0];
   REQUIRE(back.entries.size() == l.entries.size());
   for (size_t i = 0; i < l.entries.size(); ++i) {
     CHECK(back.entries[i].key == l.entries[i].key);
@@ -144,8 +148,10 @@ TEST_CASE("record() takes what the spec wraps, and the text round-trips", "[drif
     CHECK(back.entries[i].sig == l.entries[i].sig);
   }
   CHECK(back.linux_version == "6.x");
-  CHECK(drift::render(back, "header-specs/thing.yaml") == text);
+  CHECK(drift::render(back_file, "header-specs/thing.yaml") == text);
   CHECK_THROWS_WITH(drift::parse("lock 1\nfunction f\n", "x.lock"), Catch::Contains("x.lock:2:1"));
+  CHECK_THROWS_WITH(drift::parse("lock 2\nfunction f = int f(void)\n", "x.lock"),
+                    Catch::Contains("x.lock:2:1: error: a declaration before the first 'linux' line"));
   CHECK(drift::lock_path_for("header-specs/net-phy.yaml") == "header-specs/net-phy.lock");
 }
 
@@ -264,4 +270,43 @@ TEST_CASE("what hand-written code calls is locked; a changed excluded callback i
       CHECK(x.hint.find("update the hand-written code") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("A lock keeps a section per kernel series, and check picks one", "[drift]") {
+  auto lock = [](std::string v, std::string decl) {
+    drift::Lock l;
+    l.spec_name = "thing";
+    l.spec_hash = "h";
+    l.linux_version = std::move(v);
+    l.entries.push_back({drift::Entry::Kind::Constant, "THING_MAX", std::move(decl), std::nullopt, {}});
+    return l;
+  };
+  drift::LockFile f;
+  f.put(lock("7.3.4", "38"));
+  f.put(lock("6.12.117", "34"));
+  f.put(lock("6.12.118", "35"));  // the same series: replaces 6.12.117
+  REQUIRE(f.versions.size() == 2);
+  CHECK(f.versions[0].linux_version == "6.12.118");  // oldest first
+  CHECK(f.versions[1].linux_version == "7.3.4");
+  CHECK(f.for_version("6.12.2")->linux_version == "6.12.118");
+  CHECK(f.for_version("7.3.9")->linux_version == "7.3.4");
+  CHECK(f.for_version("7.1.0")->linux_version == "6.12.118");  // the newest older
+  CHECK(f.for_version("7.5")->linux_version == "7.3.4");
+  CHECK(f.for_version("6.1.192")->linux_version == "6.12.118");  // none older: the oldest
+  CHECK(f.for_version("unknown")->linux_version == "7.3.4");
+
+  std::string text = drift::render(f, "header-specs/thing.yaml");
+  CHECK(text.find("lock 2\n\nlinux 6.12.118\nspec thing h\n\nconst THING_MAX = 35\n\nlinux 7.3.4\n") !=
+        std::string::npos);
+  auto back = drift::parse(text, "thing.lock");
+  REQUIRE(back.versions.size() == 2);
+  CHECK(back.versions[1].entries.at(0).decl == "38");
+  CHECK(drift::render(back, "header-specs/thing.yaml") == text);
+  CHECK_THROWS_WITH(drift::parse("lock 2\nlinux 6.12.1\nlinux 6.12.2\n", "x.lock"),
+                    Catch::Contains("x.lock:3:1: error: a second section for Linux 6.12"));
+  // A lock 1 file (spec before linux) is one section.
+  auto old = drift::parse("lock 1\nspec thing h\nlinux 6.12.117\nconst THING_MAX = 34\n", "old.lock");
+  REQUIRE(old.versions.size() == 1);
+  CHECK(old.versions[0].spec_name == "thing");
+  CHECK(old.versions[0].entries.size() == 1);
 }
