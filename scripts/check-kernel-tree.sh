@@ -41,12 +41,13 @@ while (($# > 0)); do
 done
 [[ $stage == source || $stage == configure ]] || usage
 case $kernel in
-6.1) LINUX_SOURCE_VERSION=6.1.192-2 PACKAGE=linux-source-6.1 SUITE='' prefix=tree61 ;;
-7.3) LINUX_SOURCE_VERSION=7.3.4-1~bpo13+1 PACKAGE=linux-source-7.3 SUITE=trixie-backports prefix=tree73 ;;
+6.1) prefix=tree61 ;;
+7.3) prefix=tree73 ;;
 *) usage ;;
 esac
 
-src=$("$KGEN_SCRIPTS/kernel-source.sh" "$PACKAGE" "$LINUX_SOURCE_VERSION" $SUITE)
+# shellcheck disable=SC2046 # PACKAGE VERSION [SUITE], one word each
+src=$("$KGEN_SCRIPTS/kernel-source.sh" $(kernel_pin "$kernel"))
 if [[ $stage == source ]]; then
     printf '%s\n' "$src"
     exit 0

@@ -18,9 +18,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-LINUX_SOURCE_VERSION=6.12.117-1~deb12u1
-PACKAGE=linux-source-6.12
-SUITE=
+read -r PACKAGE LINUX_SOURCE_VERSION SUITE <<<"$(kernel_pin 6.12)"
 if (($# == 2 || $# == 3)); then
     PACKAGE=$1
     LINUX_SOURCE_VERSION=$2

@@ -1,9 +1,13 @@
 #!/bin/bash
-# kernel-tree.sh [--stage configure|build]: ensure the configured (and, by
-# default, built) Linux 6.12 tree and print its path (only that) on stdout.
+# kernel-tree.sh [--kernel 6.12|7.3] [--stage configure|build]: ensure the
+# configured (and, by default, built) Linux tree with Rust and print its path
+# (only that) on stdout. 6.12 (the default) is the LTS kgen expands the
+# kernel crate on; 7.3 the newest upstream, which kgen regenerates for
+# (kernel_pin in lib.sh has the Debian versions).
 #
-# Cache: $KGEN_CACHE/tree-<key>, key = key_of(qemu-tests/kernel.config,
-# Debian source version, toolchain root name). The tree is a copy of the
+# Cache: $KGEN_CACHE/tree-<key> (7.3: tree-7.3-<key>), key =
+# key_of(qemu-tests/kernel.config, Debian source version, toolchain root
+# name). The tree is a copy of the
 # pristine source from kernel-source.sh (made atomically: copy to .tmp, then
 # rename); every make runs inside the toolchain root via in-root.sh, at the
 # same path as outside, so the flags in the tree's .cmd files and
@@ -22,11 +26,20 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { die "usage: kernel-tree.sh [--stage configure|build]"; }
+usage() { die "usage: kernel-tree.sh [--kernel 6.12|7.3] [--stage configure|build]"; }
 
-stage=build
+stage=build kernel=6.12
 while (($# > 0)); do
     case $1 in
+    --kernel)
+        (($# >= 2)) || usage
+        kernel=$2
+        shift 2
+        ;;
+    --kernel=*)
+        kernel=${1#--kernel=}
+        shift
+        ;;
     --stage)
         (($# >= 2)) || usage
         stage=$2
@@ -40,21 +53,27 @@ while (($# > 0)); do
     esac
 done
 [[ $stage == configure || $stage == build ]] || usage
+[[ $kernel == 6.12 || $kernel == 7.3 ]] || usage
 
 fragment=$KGEN_REPO/qemu-tests/kernel.config
 jobs=${KGEN_JOBS:-$(nproc)}
 [[ -f $fragment ]] || die "missing $fragment"
 
 root=$("$KGEN_SCRIPTS/toolchain-root.sh")
-src=$("$KGEN_SCRIPTS/kernel-source.sh")
+# shellcheck disable=SC2046 # PACKAGE VERSION [SUITE], one word each
+src=$("$KGEN_SCRIPTS/kernel-source.sh" $(kernel_pin "$kernel"))
 version=$(sed -n 's/^version=//p' "$src/../source.stamp")
 [[ -n $version ]] || die "no version in $src/../source.stamp"
 key=$(key_of "$fragment" -- "$version" "${root##*/}")
-tree=$KGEN_CACHE/tree-$key
+if [[ $kernel == 6.12 ]]; then
+    tree=$KGEN_CACHE/tree-$key
+else
+    tree=$KGEN_CACHE/tree-$kernel-$key
+fi
 state=$tree/.kgen
 logfile=$state/make.log
 
-cache_lock "tree-$key"
+cache_lock "${tree##*/}"
 
 # 1. The tree: a copy of the pristine source.
 if [[ ! -f $state/copied ]]; then

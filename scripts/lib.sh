@@ -203,3 +203,16 @@ spec_list() {
         on && /^[ \t]*(#.*)?$/ { next }
         on { exit }' "$2"
 }
+
+# kernel_pin KERNEL: "PACKAGE VERSION [SUITE]" of the Debian source package
+# pinned for KERNEL (6.12, the LTS the kernel crate is expanded on; 7.3, the
+# newest upstream, from trixie-backports; 6.1, Debian 12's older kernel),
+# the arguments of kernel-source.sh.
+kernel_pin() {
+    case $1 in
+    6.12) echo "linux-source-6.12 6.12.117-1~deb12u1" ;;
+    7.3) echo "linux-source-7.3 7.3.4-1~bpo13+1 trixie-backports" ;;
+    6.1) echo "linux-source-6.1 6.1.192-2" ;;
+    *) die "no pinned kernel $1 (known: 6.12, 7.3, 6.1)" ;;
+    esac
+}

@@ -1148,8 +1148,33 @@ class Selector {
     return std::max(n.line, last_line(n.items.back(), depth + 1));
   }
 
-  // Whether the item at `idx` is kept; a condition it has is taken off, and
-  // a kept {kernel, value} is replaced by its value (`idx` changes).
+  // A range, or nullopt after an error; `at` is where it was written.
+  std::optional<VersionRange> range(const Node& val) {
+    Location at{path_, val.line, val.column};
+    if (val.kind != Kind::Scalar) {
+      d_.error(at, "a kernel version range must be a string like \">= 7.3\", not " +
+                       std::string(yaml::kind_name(val.kind)));
+      return std::nullopt;
+    }
+    std::string err;
+    auto r = parse_range(val.value, err);
+    if (!r) {
+      d_.error(at, err, "comparisons (<, <=, =, >=, >) with MAJOR.MINOR[.PATCH], joined by ','");
+      return std::nullopt;
+    }
+    if (!v_ && !missing_reported_) {
+      d_.error(at, "this spec has items for some kernel versions only ('kernel: " + r->text +
+                       "'), and kgen was given no kernel version to choose them with",
+               "give --kernel TREE (kgen reads the version from it)");
+      missing_reported_ = true;
+    }
+    return r;
+  }
+
+  // Whether the item at `idx` is kept. A mapping with `kernel: RANGE` is
+  // kept if RANGE admits the version, and loses that key; a mapping
+  // `{kernel: {RANGE: X, RANGE: Y}}` is replaced by the value of the first
+  // range that admits it (`idx` changes), or dropped if none does.
   bool keep(uint32_t& idx, size_t depth) {
     Node& n = doc_.nodes[idx];
     if (n.kind != Kind::Map) return true;
@@ -1159,31 +1184,26 @@ class Selector {
       const Node& val = doc_.nodes[n.items[k + 1]];
       ++conditions;
       lines += last_line(idx, depth) - std::min(n.line, key.line) + 1;
-      Location at{path_, val.line, val.column};
-      bool admitted = true;
-      if (val.kind != Kind::Scalar) {
-        d_.error(at, "'kernel' must be a version range like \">= 7.3\", not " + std::string(yaml::kind_name(val.kind)));
-      } else {
-        std::string err;
-        auto range = parse_range(val.value, err);
-        if (!range)
-          d_.error(at, err, "comparisons (<, <=, =, >=, >) with MAJOR.MINOR[.PATCH], joined by ','");
-        else if (!v_) {
-          if (!missing_reported_)
-            d_.error(at, "this spec has items for some kernel versions only ('kernel: " + range->text +
-                             "'), and kgen was given no kernel version to choose them with",
-                     "give --kernel TREE (kgen reads the version from it)");
-          missing_reported_ = true;
-        } else {
-          admitted = range->admits(*v_);
+      if (val.kind == Kind::Map) {  // alternatives
+        if (n.items.size() != 2) {
+          d_.error({path_, key.line, key.column},
+                   "a 'kernel:' mapping of alternatives (RANGE: value lines) stands alone in its mapping",
+                   "write the value as {kernel: {\"< 7.3\": a, \">= 7.3\": b}}, or put 'kernel: RANGE' on an item");
+          return false;
         }
+        std::optional<uint32_t> chosen;
+        for (size_t a = 0; a + 1 < val.items.size(); a += 2) {
+          auto r = range(doc_.nodes[val.items[a]]);
+          if (r && v_ && !chosen && r->admits(*v_)) chosen = val.items[a + 1];
+        }
+        if (!chosen) return false;
+        idx = *chosen;
+        return true;
       }
+      bool admitted = true;
+      if (auto r = range(val)) admitted = !v_ || r->admits(*v_);
       n.items.erase(n.items.begin() + static_cast<long>(k), n.items.begin() + static_cast<long>(k) + 2);
-      if (!admitted) return false;
-      if (n.items.size() == 2 && doc_.nodes[n.items[0]].kind == Kind::Scalar &&
-          doc_.nodes[n.items[0]].value == "value")
-        idx = n.items[1];
-      return true;
+      return admitted;
     }
     return true;
   }

@@ -367,10 +367,11 @@ struct Spec {
 //
 // `kernel` is the version of the tree the spec is read for: an item (a list
 // item or a mapping's value) that is a mapping with a `kernel: RANGE` key is
-// kept only if RANGE admits it, without that key; a kept `{kernel: RANGE,
-// value: X}` stands for X (a string where one belongs: an excluded
-// callback's reason, an init expression, a variant). A spec with such
-// items and no `kernel` is an error.
+// kept only if RANGE admits it, without that key; `{kernel: {RANGE: X,
+// RANGE: Y}}` stands for the value of the first RANGE that admits it (a
+// string where one belongs: an excluded callback's reason, an init
+// expression), and for nothing if none does. A spec with such items and no
+// `kernel` is an error.
 Spec load(const std::string& path, const std::optional<KernelVersion>& kernel = std::nullopt);
 Spec load_string(const std::string& text, const std::string& path,
                  const std::optional<KernelVersion>& kernel = std::nullopt);

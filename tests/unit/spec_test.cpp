@@ -110,12 +110,14 @@ TEST_CASE("items with a kernel range are kept for the versions it admits", "[spe
                      "    vtable: V\n"
                      "    create: c\n"
                      "    guarantee: g\n"
-                     "    init: {date: {kernel: \"< 7.3\", value: T::DATE}, name: T::NAME}\n"
+                     "    init:\n"
+                     "      date: {kernel: {\"< 7.3\": T::DATE}}\n"
+                     "      name: {kernel: {\"< 7.3\": T::NAME.old(), \">= 7.3\": T::NAME.new()}}\n"
                      "    callbacks:\n"
                      "      start: {}\n"
                      "      stats: {kernel: \">= 7.3\"}\n"
                      "    excluded:\n"
-                     "      legacy: {kernel: \"< 7.3\", value: gone in 7.3.}\n";
+                     "      legacy: {kernel: {\"< 7.3\": gone in 7.3.}}\n";
   auto old = spec::load_string(yaml, "t.yaml", spec::KernelVersion::parse("6.12.117"));
   REQUIRE(old.types.size() == 1);
   CHECK(old.types[0].fields.empty());
@@ -123,11 +125,12 @@ TEST_CASE("items with a kernel range are kept for the versions it admits", "[spe
   CHECK(old.types[0].methods[0].rust == "is_internal");
   REQUIRE(old.ops[0].init.size() == 2);
   CHECK(old.ops[0].init[0] == std::pair<std::string, std::string>{"date", "T::DATE"});
+  CHECK(old.ops[0].init[1] == std::pair<std::string, std::string>{"name", "T::NAME.old()"});
   REQUIRE(old.ops[0].callbacks.size() == 1);
   REQUIRE(old.ops[0].excluded.size() == 1);
   CHECK(old.ops[0].excluded[0].reason == "gone in 7.3.");
-  CHECK(old.kernel_conditions == 5);
-  CHECK(old.kernel_condition_lines == 8);  // the method spans 4 lines, the others 1
+  CHECK(old.kernel_conditions == 6);
+  CHECK(old.kernel_condition_lines == 9);  // the method spans 4 lines, the others 1
 
   auto now = spec::load_string(yaml, "t.yaml", spec::KernelVersion::parse("7.3.4"));
   REQUIRE(now.types[0].fields.size() == 1);
@@ -135,9 +138,10 @@ TEST_CASE("items with a kernel range are kept for the versions it admits", "[spe
   REQUIRE(now.types[0].methods.size() == 1);
   CHECK(now.types[0].methods[0].c == "d_reset");
   REQUIRE(now.ops[0].init.size() == 1);
+  CHECK(now.ops[0].init[0] == std::pair<std::string, std::string>{"name", "T::NAME.new()"});
   CHECK(now.ops[0].callbacks.size() == 2);
   CHECK(now.ops[0].excluded.empty());
-  CHECK(now.kernel_conditions == 5);
+  CHECK(now.kernel_conditions == 6);
 
   // Without a version, conditions cannot be chosen; bad ranges are located.
   CHECK(load_error(yaml).find("t.yaml:10:59: error: this spec has items for some kernel versions only ('kernel: "
@@ -154,7 +158,10 @@ TEST_CASE("items with a kernel range are kept for the versions it admits", "[spe
   CHECK(bad(std::string(kMinimal) + "types:\n  - {rust: D, c: struct d, kernel: 7.3}\n")
             .find("t.yaml:7:36: error: a version range is comparisons like") != std::string::npos);
   CHECK(bad(std::string(kMinimal) + "types:\n  - {rust: D, c: struct d, kernel: [a]}\n")
-            .find("'kernel' must be a version range") != std::string::npos);
+            .find("a kernel version range must be a string") != std::string::npos);
+  CHECK(bad(std::string(kMinimal) + "types:\n  - {rust: D, c: struct d, doc: {kernel: {\"< 7\": a}, x: b}}\n")
+            .find("t.yaml:7:34: error: a 'kernel:' mapping of alternatives (RANGE: value lines) stands alone") !=
+        std::string::npos);
   // The same Rust name twice is still an error when both are kept.
   CHECK(bad(std::string(kMinimal) +
             "types:\n  - rust: D\n    c: struct d\n    methods:\n      - {c: a, rust: x, kernel: \">= 7\"}\n"
