@@ -55,7 +55,10 @@ done
 [[ $stage == configure || $stage == build ]] || usage
 [[ $kernel == 6.12 || $kernel == 7.3 ]] || usage
 
+# The config fragment, and what a kernel needs beside it (kernel-7.3.config).
 fragment=$KGEN_REPO/qemu-tests/kernel.config
+fragments=("$fragment")
+[[ -f $KGEN_REPO/qemu-tests/kernel-$kernel.config ]] && fragments+=("$KGEN_REPO/qemu-tests/kernel-$kernel.config")
 jobs=${KGEN_JOBS:-$(nproc)}
 [[ -f $fragment ]] || die "missing $fragment"
 
@@ -64,7 +67,7 @@ root=$("$KGEN_SCRIPTS/toolchain-root.sh")
 src=$("$KGEN_SCRIPTS/kernel-source.sh" $(kernel_pin "$kernel"))
 version=$(sed -n 's/^version=//p' "$src/../source.stamp")
 [[ -n $version ]] || die "no version in $src/../source.stamp"
-key=$(key_of "$fragment" -- "$version" "${root##*/}")
+key=$(key_of "${fragments[@]}" -- "$version" "${root##*/}")
 if [[ $kernel == 6.12 ]]; then
     tree=$KGEN_CACHE/tree-$key
 else
@@ -106,9 +109,14 @@ kmake() {
 
 # The fragment as "NAME VALUE" lines; VALUE is y, m, n, a number or a
 # "quoted string".
+# Options a kernel's own fragment drops ("#drop CONFIG_X ...") are left out.
 fragment_options() {
+    local drop
+    drop=$(sed -nE 's/^#drop CONFIG_([A-Za-z0-9_]+).*/\1/p' "${fragments[@]}")
     sed -nE -e 's/^CONFIG_([A-Za-z0-9_]+)=(.*)$/\1 \2/p' \
-        -e 's/^# CONFIG_([A-Za-z0-9_]+) is not set$/\1 n/p' "$fragment"
+        -e 's/^# CONFIG_([A-Za-z0-9_]+) is not set$/\1 n/p' "${fragments[@]}" |
+        awk -v drop="$drop" 'BEGIN { n = split(drop, d, "\n"); for (i = 1; i <= n; i++) skip[d[i]] = 1 }
+            !($1 in skip)'
 }
 
 apply_fragment() {
@@ -135,7 +143,7 @@ verify_config() {
     done < <(fragment_options)
     ((${#bad[@]} == 0)) && return 0
     printf '  %s\n' "${bad[@]}" >&2
-    die "${#bad[@]} option(s) of $fragment did not stick in $tree/.config." \
+    die "${#bad[@]} option(s) of ${fragments[*]} did not stick in $tree/.config." \
         "Usually a dependency is missing or conflicts: look the option up in its" \
         "Kconfig (or 'make LLVM=1 menuconfig', '/' to search) and add what it" \
         "depends on to the fragment, or drop it with a comment saying why." \

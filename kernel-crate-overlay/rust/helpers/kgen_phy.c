@@ -29,11 +29,6 @@ bool rust_helper_phy_interrupt_is_valid(struct phy_device *phydev)
 	return phy_interrupt_is_valid(phydev);
 }
 
-bool rust_helper_phy_is_internal(struct phy_device *phydev)
-{
-	return phy_is_internal(phydev);
-}
-
 bool rust_helper_phy_is_started(struct phy_device *phydev)
 {
 	return phy_is_started(phydev);

@@ -10574,10 +10574,6 @@ extern "C" {
     pub fn phy_interrupt_is_valid(phydev: *mut phy_device) -> bool_;
 }
 extern "C" {
-    #[link_name = "rust_helper_phy_is_internal"]
-    pub fn phy_is_internal(phydev: *mut phy_device) -> bool_;
-}
-extern "C" {
     #[link_name = "rust_helper_phy_is_started"]
     pub fn phy_is_started(phydev: *mut phy_device) -> bool_;
 }

@@ -369,6 +369,15 @@ impl Device {
         unsafe { (*ptr).mdio.addr }
     }
 
+    /// Returns true if the PHY is internal to the MAC's chip.
+    pub fn is_internal(&self) -> bool {
+        let ptr = self.0.get();
+        // SAFETY: By the type invariant `ptr` points at a valid `phy_device`, so `is_internal` is
+        // readable.
+        let value = unsafe { (*ptr).is_internal() };
+        value != 0
+    }
+
     /// Returns true if phylib asks for interrupts to be enabled (`PHY_INTERRUPT_ENABLED`), for
     /// `config_intr`.
     #[doc(alias = "interrupts")]
@@ -630,15 +639,6 @@ impl Device {
         // SAFETY: `phy_interrupt_is_valid` gets a valid `phy_device` (the type invariant) and needs
         // no exclusive access.
         unsafe { bindings::phy_interrupt_is_valid(ptr) }
-    }
-
-    /// Convenience function for testing if a PHY is internal.
-    #[doc(alias = "phy_is_internal")]
-    pub fn is_internal(&self) -> bool {
-        let ptr = self.0.get();
-        // SAFETY: `phy_is_internal` gets a valid `phy_device` (the type invariant) and needs no
-        // exclusive access.
-        unsafe { bindings::phy_is_internal(ptr) }
     }
 
     /// Reads a PHY register.
