@@ -114,6 +114,9 @@ class SpecRefs {
             {i < o.init_locs.size() ? o.init_locs[i] : o.loc, "initializer of " + o.c + "::" + o.init[i].first, true});
     }
     for (const auto& n : s.extra_helpers) put(Kind::Function, n, {s.extra_helpers_loc, "extra helper " + n, true});
+    for (size_t i = 0; i < s.aliases.size(); ++i)
+      put(Kind::Function, s.aliases[i].second,
+          {i < s.alias_locs.size() ? s.alias_locs[i] : s.loc, "alias " + s.aliases[i].first, true});
     for (const auto& [n, h] : hand_written_calls(s))
       put(Kind::Function, n, {h->loc, "hand-written " + h->file + " (calls it)", true});
     if (const auto& d = s.device_id) {

@@ -409,6 +409,7 @@ Lock record(const spec::Spec& s, const std::string& spec_text, const model::CMod
     r.function(s.registration->unregister_fn);
   }
   for (const auto& n : s.extra_helpers) r.function(n);
+  for (const auto& a : s.aliases) r.function(a.second);
   // What hand-written code calls breaks the build as surely as what is generated.
   for (const auto& [n, h] : hand_written_calls(s))
     if (m.function(n)) r.function(n);

@@ -14,6 +14,10 @@ struct CheckOptions {
   std::vector<std::string> extra_flags;  // used instead of the tree's flags when kernel_dir is empty
   std::string kernel_version = "unknown";
   std::string lock_path;  // empty: beside the spec
+  // The lock section to compare with ("6.12"): what drifted since the spec
+  // was generated for that series. Empty: the tree's own series, else the
+  // newest older one.
+  std::string against;
 };
 
 struct CheckResult {

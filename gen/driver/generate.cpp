@@ -247,6 +247,23 @@ struct Tree {
   std::vector<std::string> run_headers;
 };
 
+// The enums the tree's bindgen options give a Rust scope of their own
+// (model::CModel::scoped_enum_patterns): `--newtype-enum X` and the like,
+// the pattern as the next word or after '='.
+std::vector<std::string> scoped_enum_patterns(const std::vector<std::string>& options) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < options.size(); ++i)
+    for (const char* o : {"--newtype-enum", "--newtype-global-enum", "--rustified-enum",
+                          "--rustified-non-exhaustive-enum", "--constified-enum-module"}) {
+      std::string opt = o;
+      if (options[i] == opt && i + 1 < options.size())
+        out.push_back(options[i + 1]);
+      else if (text::starts_with(options[i], opt + "="))
+        out.push_back(options[i].substr(opt.size() + 1));
+    }
+  return out;
+}
+
 std::string abs_path(const stdfs::path& p) { return stdfs::absolute(p).lexically_normal().string(); }
 
 stdfs::path cache_path(const GenerateOptions& o, const spec::Spec& s) {
@@ -502,6 +519,7 @@ std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::v
     Timer t{"parse"};
     cm = frontend::parse(all);
   }
+  cm.scoped_enum_patterns = scoped_enum_patterns(tree.bindgen_options);
   std::vector<model::CModel> views;  // one per spec left, when several share the parse
   auto make_views = [&] {
     views.clear();

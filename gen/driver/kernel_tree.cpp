@@ -47,6 +47,25 @@ std::vector<std::string> shell_split(const std::string& s) {
   return out;
 }
 
+std::string make_unescape(const std::string& s) {
+  static const std::pair<const char*, const char*> vars[] = {
+      {"$(pound)", "#"}, {"$(comma)", ","}, {"$(squote)", "'"}, {"$(empty)", ""}, {"$$", "$"}};
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    bool done = false;
+    if (s[i] == '$')
+      for (const auto& [from, to] : vars)
+        if (s.compare(i, std::char_traits<char>::length(from), from) == 0) {
+          out += to;
+          i += std::char_traits<char>::length(from);
+          done = true;
+          break;
+        }
+    if (!done) out += s[i++];
+  }
+  return out;
+}
+
 void split_bindgen_command(const std::vector<std::string>& w, std::vector<std::string>& options,
                            std::vector<std::string>& flags) {
   size_t i = 0;
@@ -106,7 +125,7 @@ KernelTree open_kernel_tree(const std::string& dir_in, bool require_rust) {
     auto pos = saved->find(":=");
     if (pos == std::string::npos) throw Error(cmd.string() + ":1:1: error: expected 'cmd_... := clang ...'");
     std::string line = saved->substr(pos + 2);
-    t.clang_flags = bindgen_flags_from_c(shell_split(line.substr(0, line.find('\n'))));
+    t.clang_flags = bindgen_flags_from_c(shell_split(make_unescape(line.substr(0, line.find('\n')))));
     return t;
   }
   if (config->find("\nCONFIG_RUST=y\n") == std::string::npos)
@@ -127,7 +146,7 @@ KernelTree open_kernel_tree(const std::string& dir_in, bool require_rust) {
   if (pos == std::string::npos) throw Error(cmd.string() + ":1:1: error: expected 'savedcmd_... := bindgen ...'");
   std::string line = saved->substr(pos + 2);
   line = line.substr(0, line.find('\n'));
-  split_bindgen_command(shell_split(line), t.bindgen_options, t.clang_flags);
+  split_bindgen_command(shell_split(make_unescape(line)), t.bindgen_options, t.clang_flags);
   if (t.clang_flags.empty())
     throw Error(cmd.string() + ":1:1: error: no clang flags after '--' in the saved bindgen command");
   return t;

@@ -23,6 +23,10 @@ struct KernelTree {
 // them into bindgen's.
 KernelTree open_kernel_tree(const std::string& dir, bool require_rust = true);
 
+// A command as Kbuild saves it in a .cmd file is a make variable: `$$` is
+// `$`, and Kbuild's $(pound), $(comma), $(squote) and $(empty) stand for
+// what they name (7.3's bindgen options have '$(pound)[cfi_encoding=...]').
+std::string make_unescape(const std::string& s);
 // Splits a shell command line (as Kbuild writes it in .cmd files) into words.
 std::vector<std::string> shell_split(const std::string& s);
 // From a saved bindgen command, the options and the clang flags.

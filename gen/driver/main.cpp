@@ -123,6 +123,8 @@ int cmd_check(int argc, char** argv) {
       "I,include", "include directory, for tree-less runs (tests)", cxxopts::value<std::vector<std::string>>())(
       "kernel-version", "the headers' kernel version when there is no tree (picks spec items with a kernel: range)", cxxopts::value<std::string>()->default_value("unknown"))(
       "lock", "lock file (default: beside the spec)", cxxopts::value<std::string>()->default_value(""))(
+      "against", "compare with the lock's section of this kernel series (6.12), not the tree's own",
+      cxxopts::value<std::string>()->default_value(""))(
       "v,verbose", "debug logging")("h,help", "this help");
   o.parse_positional({"spec"});
   auto r = o.parse(argc, argv);
@@ -138,6 +140,7 @@ int cmd_check(int argc, char** argv) {
   c.extra_flags = include_flags(r);
   c.kernel_version = r["kernel-version"].as<std::string>();
   c.lock_path = r["lock"].as<std::string>();
+  c.against = r["against"].as<std::string>();
   auto res = kgen::driver::check(c);
   std::cout << res.report.text;
   return res.status;

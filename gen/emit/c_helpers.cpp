@@ -29,7 +29,7 @@ std::string render_c_helpers(const passes::Plan& plan, const std::string& banner
     std::vector<std::string> args;
     for (size_t i = 0; i < f->params.size(); ++i)
       args.push_back(f->params[i].name.empty() ? "arg" + std::to_string(i) : f->params[i].name);
-    std::string call = f->name + "(" + text::join(args, ", ") + ")";
+    std::string call = (f->helper_calls.empty() ? f->name : f->helper_calls) + "(" + text::join(args, ", ") + ")";
     s += "\n" + signature(*f) + "\n{\n\t" + (f->ret.kind == model::CType::Kind::Void ? "" : "return ") + call +
          ";\n}\n";
   }

@@ -139,10 +139,7 @@ class View {
 
  private:
   std::string enum_c_value(const passes::PlannedEnum& e, const std::string& cname) const {
-    if (e.c) {
-      std::string n = e.c->tag.empty() ? e.c->typedef_name : e.c->tag;
-      return "bindings::" + (n.empty() ? cname : n + "_" + cname);
-    }
+    if (e.c) return p_.c->enumerator_path(*e.c, cname);
     for (size_t i = 0; i < e.spec->variants.size() && i < e.c_exprs.size(); ++i)
       if (e.spec->variants[i].first == cname && !e.c_exprs[i].empty()) return e.c_exprs[i];
     return "bindings::" + cname;

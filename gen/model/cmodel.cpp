@@ -1,5 +1,7 @@
 #include "model/cmodel.hpp"
 
+#include <regex>
+
 #include "support/text.hpp"
 
 #include <algorithm>
@@ -63,6 +65,19 @@ static const T* find_in(const EntityMap<T>& m, const std::string& k) {
 }
 
 const CFunction* CModel::function(const std::string& n) const { return find_in(functions, n); }
+
+std::string CModel::enumerator_path(const CEnum& e, const std::string& name) const {
+  const std::string& n = e.tag.empty() ? e.typedef_name : e.tag;
+  if (n.empty()) return "bindings::" + name;
+  for (const auto& p : scoped_enum_patterns) {
+    try {
+      if (std::regex_match(n, std::regex(p))) return "bindings::" + n + "::" + name;
+    } catch (const std::regex_error&) {  // a pattern std::regex cannot read: compare literally
+      if (p == n) return "bindings::" + n + "::" + name;
+    }
+  }
+  return "bindings::" + n + "_" + name;
+}
 const CRecord* CModel::record(const std::string& t) const { return find_in(records, t); }
 const CMacro* CModel::macro(const std::string& n) const { return find_in(macros, n); }
 const CEnum* CModel::enumeration(const std::string& n) const {
@@ -109,6 +124,7 @@ CModel restrict_to(const CModel& m, const std::vector<std::string>& headers) {
   CModel out;
   out.typedefs = m.typedefs;  // no locations; names alone never resolve a spec item
   out.main_headers = headers;
+  out.scoped_enum_patterns = m.scoped_enum_patterns;
   out.functions.share_if(m.functions, [&](const CFunction& f) {
     bool seen = in(f.loc);
     for (const auto& o : f.other_files) seen |= reach.count(o) > 0;

@@ -58,6 +58,9 @@ struct CFunction {
   // A static inline definition: what its body calls, in order (functions and
   // function-like macros), when the parse was asked for it.
   std::vector<std::string> calls;
+  // A helper kgen makes up under another name (a spec's `aliases`): the C
+  // function its body calls; empty: `name` itself.
+  std::string helper_calls;
 };
 
 struct CRecord;
@@ -219,7 +222,16 @@ struct CModel {
   std::map<std::string, std::vector<std::string>> includes;  // file -> files its #include lines name
                                                              // ("" holds the command line's -include)
   std::map<std::string, std::string> header_files;  // a main header as written -> the file it names
+  // How the FFI layer names C enums' constants: bindgen spells an enumerator
+  // `<enum>_<NAME>`, unless the tree's options make that enum a Rust scope
+  // of its own (--newtype-enum, --rustified-enum, --constified-enum-module:
+  // `<enum>::<NAME>`, as 7.3 does for irqreturn). The patterns of those
+  // options (bindgen regexes, matched whole); set from the tree's options.
+  std::vector<std::string> scoped_enum_patterns;
 
+  // bindgen's Rust path of the constant `name` of `e`: `bindings::e_NAME`,
+  // `bindings::e::NAME`, or `bindings::NAME` for an anonymous enum.
+  std::string enumerator_path(const CEnum& e, const std::string& name) const;
   const CFunction* function(const std::string& n) const;
   const CRecord* record(const std::string& tag) const;
   const CEnum* enumeration(const std::string& name) const;  // tag or typedef name

@@ -133,11 +133,8 @@ class Lowerer {
   std::string constant_ref(const std::string& name, const std::string& want, const Location& loc) {
     if (auto* mac = p_.c->macro(name); mac && mac->value)
       return convert_int("bindings::" + name, emit::macro_const_type(*mac->value), want);
-    if (auto it = p_.c->enum_of_constant.find(name); it != p_.c->enum_of_constant.end()) {
-      const auto& e = p_.c->enums.at(it->second);
-      std::string n = e.tag.empty() ? e.typedef_name : e.tag;
-      return "bindings::" + (n.empty() ? name : n + "_" + name);
-    }
+    if (auto it = p_.c->enum_of_constant.find(name); it != p_.c->enum_of_constant.end())
+      return p_.c->enumerator_path(p_.c->enums.at(it->second), name);
     d_.error(loc, "'" + name + "' is neither an integer macro nor an enum constant");
     return name;
   }

@@ -248,7 +248,7 @@ class Runner {
             if (auto [ce, k] = enumerator_named(cname); k) {
               pe.values.push_back(k->value);
               pe.c_exprs.resize(i);
-              pe.c_exprs.push_back(enumerator_path(*ce, cname));
+              pe.c_exprs.push_back(m_.enumerator_path(*ce, cname));
               continue;
             }
           if (!mac) {
@@ -307,10 +307,6 @@ class Runner {
     return {nullptr, nullptr};
   }
 
-  // bindgen's name of an enumerator: prefixed with the name of its enum, if the enum has one.
-  static std::string enumerator_path(const model::CEnum& ce, const std::string& name) {
-    return "bindings::" + (ce.tag.empty() ? name : ce.tag + "_" + name);
-  }
 
   // The doc of constant `c` of group `g`: the spec's, else the header's `fallback`.
   static std::string const_doc(const spec::ConstGroup& g, const std::string& c, std::string fallback) {
@@ -332,7 +328,7 @@ class Runner {
       return true;
     }
     PlannedConst pc{c, rust, v, true, {}, {}, false, const_doc(*pg.spec, c, ec->doc), true};
-    pc.expr = enumerator_path(*ce, c);
+    pc.expr = m_.enumerator_path(*ce, c);
     if ((ce->is_signed ? "i" : "u") + std::to_string(ce->bits) != type) {
       pc.expr += " as " + type;
       pc.cast = "`" + c + "` (" + std::to_string(ec->value) + ") fits in `" + type + "`.";
@@ -638,6 +634,30 @@ class Runner {
                  "hand-written code calls exported functions through bindings:: directly; remove it from the list");
       else
         reg(f);
+    }
+    for (size_t i = 0; i < s_.aliases.size(); ++i) {
+      const auto& [alias, target] = s_.aliases[i];
+      const model::CFunction* f = m_.function(target);
+      if (!f) {
+        d_.error(s_.alias_locs[i], "aliases: unknown C function '" + target + "'", did_you_mean(m_, target));
+        continue;
+      }
+      if (m_.function(alias) || m_.macro(alias)) {
+        d_.error(s_.alias_locs[i], "aliases: '" + alias + "' is already a C name in these headers",
+                 "an alias is a name of kgen's own, such as kgen_" + target);
+        continue;
+      }
+      if (f->variadic) {
+        d_.error(s_.alias_locs[i], "aliases: '" + target + "' is variadic; a helper cannot forward its arguments");
+        continue;
+      }
+      model::CFunction a = *f;
+      a.name = alias;
+      a.helper_calls = target;
+      a.is_static_inline = true;  // nothing to link against: it needs a helper
+      a.doc.clear();
+      p_.synthesized.push_back(std::move(a));
+      reg(&p_.synthesized.back());
     }
     std::sort(p_.helpers.begin(), p_.helpers.end(), [](auto* a, auto* b) { return a->name < b->name; });
   }

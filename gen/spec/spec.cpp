@@ -1097,6 +1097,11 @@ class Loader {
     s.extra_helpers = o.list("extra_helpers", false, &el);
     for (size_t i = 0; i < s.extra_helpers.size(); ++i) c_ident(s.extra_helpers[i], el[i], "the C function");
     if (const Node* v = o.get("extra_helpers")) s.extra_helpers_loc = at(v);
+    s.aliases = o.pairs("aliases", &s.alias_locs);
+    for (size_t i = 0; i < s.aliases.size(); ++i) {
+      c_ident(s.aliases[i].first, s.alias_locs[i], "the alias");
+      c_ident(s.aliases[i].second, s.alias_locs[i], "the C function");
+    }
     for (const Node* t : o.items("types")) s.types.push_back(type(t, module));
     for (const Node* e : o.items("enums")) s.enums.push_back(enumeration(e, module));
     for (const Node* c : o.items("constants")) s.constants.push_back(constants(c, module));
@@ -1131,21 +1136,42 @@ class Loader {
 
 class Selector {
  public:
-  Selector(yaml::Doc& doc, const std::optional<KernelVersion>& v, const std::string& path, Diagnostics& d)
-      : doc_(doc), v_(v), path_(path), d_(d) {}
+  Selector(yaml::Doc& doc, const std::optional<KernelVersion>& v, const std::string& text, const std::string& path,
+           Diagnostics& d)
+      : doc_(doc), v_(v), lines_(text::split_lines(text)), path_(path), d_(d) {}
 
   void run() {
     if (doc_.nodes.empty()) return;
     walk(doc_.root, 0);
   }
-  size_t conditions = 0, lines = 0;
+  size_t conditions = 0;
+  size_t lines() const { return counted_.size(); }
 
  private:
-  // The last line an item spans (its deepest, last node).
-  uint32_t last_line(uint32_t i, size_t depth) const {
+  // The last node of an item (nodes are in document order; its last child
+  // has the highest index).
+  uint32_t last_index(uint32_t i, size_t depth) const {
     const Node& n = doc_.nodes[i];
-    if (n.items.empty() || depth > yaml::kMaxDepth) return n.line;
-    return std::max(n.line, last_line(n.items.back(), depth + 1));
+    if (n.items.empty() || depth > yaml::kMaxDepth) return i;
+    return std::max(i, last_index(n.items.back(), depth + 1));
+  }
+
+  // The spec lines of a conditional item, from `first` (a mapping value's
+  // key line) up to the line before the next node (a folded string's lines
+  // too), without blank and comment lines; counted once however many
+  // conditions they hold.
+  void count_lines(uint32_t idx, uint32_t first, size_t depth) {
+    uint32_t last = last_index(idx, depth);
+    size_t end = doc_.nodes[last].line;
+    if (last + 1 < doc_.nodes.size()) {
+      if (doc_.nodes[last + 1].line > end) end = doc_.nodes[last + 1].line - 1;
+    } else {
+      end = lines_.size();
+    }
+    for (size_t l = first; l >= 1 && l <= end && l <= lines_.size(); ++l) {
+      std::string t = text::trim(lines_[l - 1]);
+      if (!t.empty() && t[0] != '#') counted_.insert(l);
+    }
   }
 
   // A range, or nullopt after an error; `at` is where it was written.
@@ -1175,7 +1201,7 @@ class Selector {
   // kept if RANGE admits the version, and loses that key; a mapping
   // `{kernel: {RANGE: X, RANGE: Y}}` is replaced by the value of the first
   // range that admits it (`idx` changes), or dropped if none does.
-  bool keep(uint32_t& idx, size_t depth) {
+  bool keep(uint32_t& idx, uint32_t first_line, size_t depth) {
     Node& n = doc_.nodes[idx];
     if (n.kind != Kind::Map) return true;
     for (size_t k = 0; k + 1 < n.items.size(); k += 2) {
@@ -1183,7 +1209,7 @@ class Selector {
       if (key.kind != Kind::Scalar || key.value != "kernel") continue;
       const Node& val = doc_.nodes[n.items[k + 1]];
       ++conditions;
-      lines += last_line(idx, depth) - std::min(n.line, key.line) + 1;
+      count_lines(idx, std::min({first_line, n.line, key.line}), depth);
       if (val.kind == Kind::Map) {  // alternatives
         if (n.items.size() != 2) {
           d_.error({path_, key.line, key.column},
@@ -1214,7 +1240,7 @@ class Selector {
     std::vector<uint32_t> items;
     if (n.kind == Kind::Seq) {
       for (uint32_t i : std::vector<uint32_t>(n.items))
-        if (keep(i, depth + 1)) {
+        if (keep(i, doc_.nodes[i].line, depth + 1)) {
           walk(i, depth + 1);
           items.push_back(i);
         }
@@ -1222,7 +1248,7 @@ class Selector {
       std::vector<uint32_t> old = n.items;
       for (size_t k = 0; k + 1 < old.size(); k += 2) {
         uint32_t v = old[k + 1];
-        if (!keep(v, depth + 1)) continue;
+        if (!keep(v, doc_.nodes[old[k]].line, depth + 1)) continue;
         walk(v, depth + 1);
         items.push_back(old[k]);
         items.push_back(v);
@@ -1235,6 +1261,8 @@ class Selector {
 
   yaml::Doc& doc_;
   const std::optional<KernelVersion>& v_;
+  std::vector<std::string> lines_;
+  std::set<size_t> counted_;
   const std::string& path_;
   Diagnostics& d_;
   bool missing_reported_ = false;
@@ -1250,7 +1278,7 @@ Spec load_string(const std::string& text, const std::string& path, const std::op
     d.error({path, 1, 1}, "the spec is empty", "start from header-specs/TEMPLATE.yaml");
     d.throw_if_errors("spec");
   }
-  Selector sel(doc, kernel, path, d);
+  Selector sel(doc, kernel, text, path, d);
   sel.run();
   Spec s;
   bool lost = false;
@@ -1261,7 +1289,7 @@ Spec load_string(const std::string& text, const std::string& path, const std::op
   }
   s.kernel = kernel;
   s.kernel_conditions = sel.conditions;
-  s.kernel_condition_lines = sel.lines;
+  s.kernel_condition_lines = sel.lines();
   if (lost) d.error({path, 0, 0}, "kgen ran out of memory while checking the spec");
   d.throw_if_errors("spec");
   return s;

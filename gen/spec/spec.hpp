@@ -336,6 +336,12 @@ struct Spec {
   // rust_helper_* like those the generated methods need.
   std::vector<std::string> extra_helpers;
   Location extra_helpers_loc;
+  // C functions by a name that stays when kernels rename them (alias -> C
+  // function, usually chosen by `kernel:`): each gets an exported
+  // rust_helper_<alias> calling it, which hand-written code calls as
+  // bindings::<alias>.
+  std::vector<std::pair<std::string, std::string>> aliases;
+  std::vector<Location> alias_locs;
   // Specs of shared types (`shared: true`, each in its own module, e.g.
   // kernel::irq) whose types and enums this spec's callbacks and methods
   // may name; file names beside this spec.

@@ -32,22 +32,22 @@ impl GemObject {
         Ok(unsafe { ARef::from_raw(NonNull::new_unchecked(obj.cast::<Self>())) })
     }
 
-    /// Maps the object's pages into the kernel (`drm_gem_vmap_unlocked`) until the returned
-    /// [`VMap`] is dropped. May sleep.
+    /// Maps the object's pages into the kernel (`drm_gem_vmap_unlocked`, named `drm_gem_vmap`
+    /// in 7.3) until the returned [`VMap`] is dropped. May sleep.
     pub fn vmap(&self) -> Result<VMap<'_>> {
         // SAFETY: `struct iosys_map` is a pointer (in a union) and a bool: all zeroes is a valid
         // value, the one `IOSYS_MAP_INIT_VADDR(NULL)` makes.
         let mut map: bindings::iosys_map = unsafe { core::mem::zeroed() };
         // SAFETY: `self` is a valid object, and `map` is valid for writes; the function takes
         // the object's reservation lock itself.
-        to_result(unsafe { bindings::drm_gem_vmap_unlocked(self.0.get(), &mut map) })?;
+        to_result(unsafe { bindings::kgen_drm_gem_vmap(self.0.get(), &mut map) })?;
         if map.is_iomem {
-            // SAFETY: `map` was filled by the `drm_gem_vmap_unlocked` just above.
-            unsafe { bindings::drm_gem_vunmap_unlocked(self.0.get(), &mut map) };
+            // SAFETY: `map` was filled by the `kgen_drm_gem_vmap` just above.
+            unsafe { bindings::kgen_drm_gem_vunmap(self.0.get(), &mut map) };
             return Err(ENOTSUPP);
         }
         // SAFETY: A mapping that is not I/O memory is `vaddr`, the member that
-        // `drm_gem_vmap_unlocked` wrote.
+        // `kgen_drm_gem_vmap` wrote.
         let vaddr = unsafe { map.__bindgen_anon_1.vaddr }.cast::<u8>();
         Ok(VMap {
             obj: self,
@@ -59,14 +59,14 @@ impl GemObject {
 }
 
 /// A kernel mapping of all pages of a [`GemObject`], unmapped on drop
-/// (`drm_gem_vunmap_unlocked`).
+/// (`drm_gem_vunmap_unlocked`, named `drm_gem_vunmap` in 7.3).
 ///
 /// Userspace may map the same pages and change them at any time, so the mapping is never lent
 /// out as a Rust slice: it is copied from and to user memory, through a bounce buffer.
 ///
 /// # Invariants
 ///
-/// `map` was filled by `drm_gem_vmap_unlocked` for `obj` with system memory at `vaddr`, valid
+/// `map` was filled by `kgen_drm_gem_vmap` for `obj` with system memory at `vaddr`, valid
 /// for `len` bytes, and is not unmapped yet.
 pub struct VMap<'a> {
     obj: &'a GemObject,
@@ -128,6 +128,6 @@ impl VMap<'_> {
 impl Drop for VMap<'_> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant `map` is a mapping of `obj` that is still mapped.
-        unsafe { bindings::drm_gem_vunmap_unlocked(self.obj.0.get(), &mut self.map) };
+        unsafe { bindings::kgen_drm_gem_vunmap(self.obj.0.get(), &mut self.map) };
     }
 }

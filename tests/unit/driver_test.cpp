@@ -90,6 +90,19 @@ TEST_CASE("a saved Kbuild bindgen command splits into options and flags", "[driv
   CHECK(flags == std::vector<std::string>{"-nostdinc", "-I./include", "-DKBUILD_MODNAME=\"x\"", "-DMODULE"});
 }
 
+TEST_CASE("a saved command is a make variable: Kbuild's $(pound) and $$ are unescaped", "[driver]") {
+  // 7.3's rust/bindgen_parameters, as its .bindings_generated.rs.cmd saves them.
+  auto w = driver::shell_split(driver::make_unescape(
+      "bindgen x.h --with-attribute-custom-enum=irqreturn='$(pound)[cfi_encoding=\"9irqreturn\"]' "
+      "--blocklist-item 'a$(comma)b' -o o.rs -- -DX='$$y'"));
+  std::vector<std::string> opts, flags;
+  driver::split_bindgen_command(w, opts, flags);
+  CHECK(opts == std::vector<std::string>{"--with-attribute-custom-enum=irqreturn=#[cfi_encoding=\"9irqreturn\"]",
+                                         "--blocklist-item", "a,b"});
+  CHECK(flags == std::vector<std::string>{"-DX=$y"});
+  CHECK(driver::make_unescape("$(other) $") == "$(other) $");
+}
+
 TEST_CASE("an unconfigured tree is a clear error", "[driver]") {
   TempDir td;
   auto d = td.path / "t";

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "driver/generate.hpp"
+#include "emit/c_helpers.hpp"
 #include "emit/rust_view.hpp"
 #include "frontend/frontend.hpp"
 #include "passes/plan.hpp"
@@ -235,6 +236,24 @@ TEST_CASE("extra_helpers must be static inline functions", "[passes]") {
   auto p = f.plan(s);
   REQUIRE(p.helpers.size() == 1);
   CHECK(p.helpers[0]->name == "dev_peek");
+}
+
+TEST_CASE("aliases: a helper under a stable name that calls the C function", "[passes]") {
+  Fixture f;
+  auto e = f.errors("aliases: {kgen_reset: dev_nope, dev_peek: dev_reset, kgen_x: dev_reset}\n");
+  CHECK(e.find("t.yaml:6:11: error: aliases: unknown C function 'dev_nope'") != std::string::npos);
+  CHECK(e.find("aliases: 'dev_peek' is already a C name in these headers") != std::string::npos);
+  CHECK(e.find("kgen_x") == std::string::npos);
+  auto s = spec::load_string(std::string(kSpecHead) +
+                                 "aliases: {kgen_reset: {kernel: {\"< 7.3\": dev_claim, \">= 7.3\": dev_reset}}}\n",
+                             "t.yaml", spec::KernelVersion::parse("7.3.4"));
+  auto p = f.plan(s);
+  REQUIRE(p.helpers.size() == 1);
+  CHECK(p.helpers[0]->name == "kgen_reset");
+  CHECK(p.helpers[0]->helper_calls == "dev_reset");
+  std::string c = emit::render_c_helpers(p, "// banner");
+  CHECK(c.find("int rust_helper_kgen_reset(struct dev *d)\n{\n\treturn dev_reset(d);\n}\n") != std::string::npos);
+  CHECK(emit::c_helper_prototypes(p) == "int rust_helper_kgen_reset(struct dev *d);\n");
 }
 
 TEST_CASE("the lower pass records receivers, conversions, locks held and SAFETY reasons", "[passes][lower]") {

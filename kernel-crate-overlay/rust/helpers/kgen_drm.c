@@ -24,3 +24,13 @@ void rust_helper_drm_gem_object_put(struct drm_gem_object *obj)
 {
 	drm_gem_object_put(obj);
 }
+
+int rust_helper_kgen_drm_gem_vmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	return drm_gem_vmap_unlocked(obj, map);
+}
+
+void rust_helper_kgen_drm_gem_vunmap(struct drm_gem_object *obj, struct iosys_map *map)
+{
+	drm_gem_vunmap_unlocked(obj, map);
+}

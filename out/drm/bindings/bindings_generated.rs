@@ -4564,12 +4564,6 @@ impl drm_gem_shmem_object {
     }
 }
 extern "C" {
-    pub fn drm_gem_vmap_unlocked(obj: *mut drm_gem_object, map: *mut iosys_map) -> ffi::c_int;
-}
-extern "C" {
-    pub fn drm_gem_vunmap_unlocked(obj: *mut drm_gem_object, map: *mut iosys_map);
-}
-extern "C" {
     pub fn drm_ioctl(filp: *mut file, cmd: ffi::c_uint, arg: ffi::c_ulong) -> ffi::c_long;
 }
 #[repr(C)]
@@ -8306,6 +8300,17 @@ pub struct kernfs_ops {
 #[derive(Default, Copy, Clone)]
 pub struct kernfs_root {
     pub _address: u8,
+}
+extern "C" {
+    #[link_name = "rust_helper_kgen_drm_gem_vmap"]
+    pub fn kgen_drm_gem_vmap(
+        obj: *mut drm_gem_object,
+        map: *mut iosys_map,
+    ) -> ffi::c_int;
+}
+extern "C" {
+    #[link_name = "rust_helper_kgen_drm_gem_vunmap"]
+    pub fn kgen_drm_gem_vunmap(obj: *mut drm_gem_object, map: *mut iosys_map);
 }
 #[repr(C)]
 #[derive(Default, Copy, Clone)]
