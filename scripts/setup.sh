@@ -7,7 +7,10 @@
 #   4. obtains the pinned linux-source-6.12 and prepares a configured tree with
 #      CONFIG_RUST and the subsystems' options (qemu-tests/kernel.config), cached;
 #   5. runs `kgen generate` for every spec in header-specs/, into out/ and
-#      kernel-crate-overlay/.
+#      kernel-crate-overlay/;
+#   6. obtains the pinned linux-source-7.3 (trixie-backports) and configures
+#      it the same way (kernel-tree.sh --kernel 7.3), for the specs' second
+#      kernel (scripts/test.sh's regenerate-7.3).
 # Every step is incremental: a rerun with nothing changed does almost nothing.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -48,4 +51,5 @@ step kernel-source "$KGEN_SCRIPTS/kernel-source.sh" >/dev/null
 step kernel-tree "$KGEN_SCRIPTS/kernel-tree.sh" --stage configure >/dev/null
 tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure)
 step generate generate_all "$tree"
+step kernel-tree-7.3 "$KGEN_SCRIPTS/kernel-tree.sh" --kernel 7.3 --stage configure >/dev/null
 log "generated: $(find out -name '*.rs' | sort | tr '\n' ' ')"

@@ -14,6 +14,11 @@
 #   asan-fuzz     tests/fuzz: 2000 mutated specs (fixed seed) through the loader,
 #                 the passes and the renderers: no crash, hang, sanitizer report
 #                 or exception other than kgen::Error
+#   regenerate-7.3  every spec generates for the Rust-configured Linux 7.3
+#                 tree too (its version picks the specs' `kernel:` items; the
+#                 output goes to $KGEN_CACHE/gen-7.3, not committed), the
+#                 locks' 7.3 sections are what kgen writes, and `kgen check`
+#                 against 7.3 reports no drift
 #   noop-regenerate  with nothing changed, `kgen generate` parses nothing
 #                 (the regeneration cache) and prints its time (target 100 ms)
 #   golden-rustc  the golden Rust compiles (rustc, against a stand-in crate;
@@ -82,6 +87,41 @@ regenerate() {
             return 1
         }
     fi
+}
+
+# The specs on the newest upstream: generated for 7.3 (outside the checkout),
+# their 7.3 lock sections as committed, and no drift against the 7.3 tree.
+regenerate_73() {
+    local tree spec specs=() out dir
+    tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --kernel 7.3 --stage configure) || return 1
+    for spec in header-specs/*.yaml; do
+        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
+    done
+    dir=$KGEN_CACHE/gen-7.3
+    mkdir -p "$dir"
+    out=$(build/kgen generate "${specs[@]}" --no-cache --kernel "$tree" --out "$dir/out" \
+        --overlay "$dir/overlay" --bindgen "$KGEN_SCRIPTS/tools/bindgen" \
+        --rustfmt "$KGEN_SCRIPTS/tools/rustfmt") || return 1
+    grep -E '^(spec|callbacks wired|version-conditional)' <<<"$out" >&2
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        git diff --stat --exit-code -- 'header-specs/*.lock' >&2 || {
+            log "the 7.3 sections of the locks differ from what kgen generates for 7.3: regenerate and commit"
+            return 1
+        }
+    fi
+    for spec in header-specs/*.yaml; do
+        [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
+        out=$(build/kgen check --kernel "$tree" --spec "$spec" 2>&1) || {
+            printf '%s\n' "$out" >&2
+            log "kgen check $spec against 7.3 failed"
+            return 1
+        }
+        [[ -z $out ]] || {
+            printf '%s\n' "$out" >&2
+            log "kgen check $spec against 7.3 reports drift"
+            return 1
+        }
+    done
 }
 
 # A no-op generate (nothing changed since `regenerate`) parses nothing.
@@ -157,6 +197,7 @@ else
 fi
 
 check regenerate regenerate
+check regenerate-7.3 regenerate_73
 check noop-regenerate noop_regenerate
 check golden-rustc "$KGEN_REPO/tests/golden/compile.sh"
 check kernel-build "$KGEN_REPO/tests/kernel-build.sh"

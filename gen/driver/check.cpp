@@ -11,16 +11,9 @@
 
 namespace kgen::driver {
 
-// spec + lock -> tree -> parse -> record -> compare -> report.
+// tree -> spec (as it reads for the tree's version) -> lock -> parse -> record -> compare -> report.
 CheckResult check(const CheckOptions& o) {
   std::string spec_text = fs::read_file_or_throw(o.spec_path);
-  std::string lock_path = o.lock_path.empty() ? drift::lock_path_for(o.spec_path) : o.lock_path;
-  auto lock_text = fs::read_file(lock_path);
-  if (!lock_text)
-    throw Error(lock_path + ": error: no lock file for " + o.spec_path +
-                "\n  hint: `kgen generate` writes it beside the spec; generate once against the tree the spec "
-                "was written for, and commit the lock");
-  drift::LockFile lock_file = drift::parse(*lock_text, lock_path);
 
   frontend::ParseOptions popts;
   std::string version = o.kernel_version, tree_dir;
@@ -33,6 +26,13 @@ CheckResult check(const CheckOptions& o) {
   // The spec as it reads for the tree's version.
   spec::Spec s = spec::load_string(spec_text, o.spec_path, spec::KernelVersion::parse(version));
   popts.headers = s.headers;
+  std::string lock_path = o.lock_path.empty() ? drift::lock_path_for(o.spec_path) : o.lock_path;
+  auto lock_text = fs::read_file(lock_path);
+  if (!lock_text)
+    throw Error(lock_path + ": error: no lock file for " + o.spec_path +
+                "\n  hint: `kgen generate` writes it beside the spec; generate once against the tree the spec "
+                "was written for, and commit the lock");
+  drift::LockFile lock_file = drift::parse(*lock_text, lock_path);
   // Compared with the section of the tree's kernel series, else the newest
   // older one (drift since the last kernel the spec was generated for).
   const drift::Lock* lp = lock_file.for_version(o.against.empty() ? version : o.against);
