@@ -25,6 +25,9 @@
 #                 tests/golden/compile.sh)
 #   kernel-build  the generated modules, with upstream's drivers on top,
 #                 build in the 6.12 tree (tests/kernel-build.sh)
+#   kernel-build-7.3  the specs whose 7.3 output builds (net-phy) in the 7.3
+#                 tree in replace mode, with upstream 7.3's drivers on top
+#                 (tests/kernel-build-7.3.sh)
 #   api-compat    the generated modules' public API is upstream 6.12's, but for
 #                 the differences listed in docs/api-differences.md
 #                 (tests/api-compat/check.sh; needs the tree kernel-build built)
@@ -201,6 +204,7 @@ check regenerate-7.3 regenerate_73
 check noop-regenerate noop_regenerate
 check golden-rustc "$KGEN_REPO/tests/golden/compile.sh"
 check kernel-build "$KGEN_REPO/tests/kernel-build.sh"
+check kernel-build-7.3 "$KGEN_REPO/tests/kernel-build-7.3.sh"
 check api-compat "$KGEN_REPO/tests/api-compat/check.sh"
 check metrics "$KGEN_REPO/tests/metrics/check.sh"
 

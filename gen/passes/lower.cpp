@@ -957,7 +957,7 @@ class Lowerer {
           else if (a == "count") {
             out.push_back(in_drop ? base + ".len() as i32" : base + ".len().try_into()?");
             if (in_drop) x.unregister_cast = "`register` checked that the number of drivers fits in an `i32`.";
-          } else out.push_back("module.0");
+          } else out.push_back("module.as_ptr()");
         }
         return text::join(out, ", ");
       };
@@ -971,7 +971,7 @@ class Lowerer {
           std::vector<std::string> out;
           for (const auto& a : v)
             out.push_back(a == "vtable" ? (in_drop ? "self.driver.0.get()" : "ptr")
-                          : a == "module" ? "module.0"
+                          : a == "module" ? "module.as_ptr()"
                                           : "name.as_char_ptr()");
           return text::join(out, ", ");
         };

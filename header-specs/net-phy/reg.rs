@@ -10,7 +10,7 @@
 //! [`Register`] trait.
 
 use super::Device;
-use crate::build_assert;
+use crate::prelude::build_assert;
 use crate::error::*;
 use crate::uapi;
 

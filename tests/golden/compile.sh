@@ -41,9 +41,17 @@ RS
     grep -q 'pub struct module\b' "$bindings" || echo 'pub struct module { _opaque: [u8; 0] }' >>"$out/bindings.rs"
     # The crate root sits where the kernel's does (rust/kernel/lib.rs), so that the module's
     # hand-written submodules resolve to rust/kernel/<module>/<name>.rs as in the kernel.
+    # build_error! is defined here, not in the included stub: a macro_export
+    # macro that include! expands cannot be named by path (kernel::build_error!).
     cat >"$out/overlay/rust/kernel/lib.rs" <<RS
 #![no_std]
 extern crate self as kernel;
+#[macro_export]
+macro_rules! build_error {
+    (\$msg:expr) => {{
+        \$crate::build_error(\$msg)
+    }};
+}
 include!("$stub/kernel.rs");
 pub mod $modname;
 RS

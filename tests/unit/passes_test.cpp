@@ -422,7 +422,7 @@ TEST_CASE("a bus driver: per-device data, a device table with info, one registra
         std::string::npos);
   CHECK(d.find("unsafe Self::data(d)") != std::string::npos);
   CHECK(d.find("method Dev::bar_start checks bar >= bindings::BDEV_NUM_BARS (EINVAL)") != std::string::npos);
-  CHECK(d.find("registration Registration<T> (one driver): bdrv_register(ptr, module.0, name.as_char_ptr())") !=
+  CHECK(d.find("registration Registration<T> (one driver): bdrv_register(ptr, module.as_ptr(), name.as_char_ptr())") !=
         std::string::npos);
   CHECK(d.find("table bdev_table!: info index in `driver_data`, modpost symbol __mod_bdev__<table>_device_table") !=
         std::string::npos);

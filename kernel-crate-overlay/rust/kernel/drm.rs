@@ -610,6 +610,6 @@ pub trait Driver: Sized + 'static {
     ///
     /// Zero on success, negative errno on failure.
     fn dumb_create(_file_priv: &File<Self>, _dev: &Device<Self>, _args: &mut DumbCreate) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }

@@ -841,13 +841,13 @@ pub trait Driver: Send {
 
     /// Put device into low power state.
     fn suspend(_dev: &mut Device, _this: Pin<&Self>) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Wake device from low power state. (Please see Documentation/power/pci.rst for
     /// descriptions of PCI Power Management and the related functions.).
     fn resume(_dev: &mut Device, _this: Pin<&Self>) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Hook into `reboot_notifier_list` (kernel/sys.c).
@@ -855,13 +855,13 @@ pub trait Driver: Send {
     /// Intended to stop any idling DMA operations. Useful for enabling wake-on-lan (NIC) or
     /// changing the power state of a device before reboot. e.g. drivers/net/e100.c.
     fn shutdown(_dev: &mut Device, _this: Pin<&Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Optional driver callback to allow configuration of number of VFs to enable via sysfs
     /// "`sriov_numvfs`" file.
     fn sriov_configure(_dev: &mut Device, _this: Pin<&Self>, _num_vfs: i32) -> Result<i32> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// PF Driver callback to change number of MSI-X vectors on a VF.
@@ -869,48 +869,48 @@ pub trait Driver: Send {
     /// Triggered via sysfs "`sriov_vf_msix_count`". This will change MSI-X Table Size in the
     /// VF Message Control registers.
     fn sriov_set_msix_vec_count(_vf: &mut Device, _msix_vec_count: i32) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// PF driver callback to get the total number of MSI-X vectors available for distribution
     /// to the VFs.
     fn sriov_get_vf_total_msix(_pf: &mut Device, _this: Pin<&Self>) -> u32 {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `error_detected` callback.
     fn error_detected(_dev: &mut Device, _this: Pin<&Self>, _state: ChannelState) -> ErsResult {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `mmio_enabled` callback.
     fn mmio_enabled(_dev: &mut Device, _this: Pin<&Self>) -> ErsResult {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `slot_reset` callback.
     fn slot_reset(_dev: &mut Device, _this: Pin<&Self>) -> ErsResult {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `reset_prepare` callback.
     fn reset_prepare(_dev: &mut Device, _this: Pin<&Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `reset_done` callback.
     fn reset_done(_dev: &mut Device, _this: Pin<&Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `resume` callback.
     fn error_resume(_dev: &mut Device, _this: Pin<&Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `cor_error_detected` callback.
     fn cor_error_detected(_dev: &mut Device, _this: Pin<&Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
 
@@ -1112,7 +1112,9 @@ impl<T: Driver> Registration<T> {
         // SAFETY: `ptr` points at a `pci_driver` built for `T` by [`create_pci_driver`], pinned in
         // `driver`, which `self` keeps until `drop` unregisters it; `name` and `module` are
         // `'static`.
-        to_result(unsafe { bindings::__pci_register_driver(ptr, module.0, name.as_char_ptr()) })?;
+        to_result(unsafe {
+            bindings::__pci_register_driver(ptr, module.as_ptr(), name.as_char_ptr())
+        })?;
         // INVARIANT: `driver` was registered above.
         Ok(Self {
             driver,

@@ -96,6 +96,12 @@ pub mod str {
 
 pub struct ThisModule(pub *mut bindings::module);
 
+impl ThisModule {
+    pub const fn as_ptr(&self) -> *mut bindings::module {
+        self.0
+    }
+}
+
 pub const fn build_error(_msg: &'static str) -> ! {
     panic!("build_error")
 }

@@ -2337,26 +2337,26 @@ pub trait Driver {
 
     /// Called to issue a PHY software reset.
     fn soft_reset(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called to initialize the PHY, including after a reset.
     fn config_init(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called during discovery.
     ///
     /// Used to set up device-specific structures, if any.
     fn probe(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Probe the hardware to determine what abilities it has.
     ///
     /// Should only set `phydev->supported`.
     fn get_features(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Get the supported type of rate matching for a particular phy interface.
@@ -2367,33 +2367,33 @@ pub trait Driver {
     /// supported by the phy. If the interface is not supported, this should return
     /// `RATE_MATCH_NONE`.
     fn get_rate_matching(_phydev: &mut Device, _iface: Interface) -> Result<u32> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `suspend` callback.
     fn suspend(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Resume the hardware, restoring state if needed.
     fn resume(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Configures the advertisement and resets autonegotiation if `phydev->autoneg` is on,
     /// forces the speed to the current settings in phydev if `phydev->autoneg` is off.
     fn config_aneg(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Determines the auto negotiation result.
     fn aneg_done(_phydev: &mut Device) -> Result<u32> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Determines the negotiated speed and duplex.
     fn read_status(_phydev: &mut Device) -> Result<u16> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Enables or disables interrupts.
@@ -2401,35 +2401,35 @@ pub trait Driver {
     /// It should also clear any pending interrupts prior to enabling the IRQs and after
     /// disabling them.
     fn config_intr(_phydev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Override default interrupt handling.
     fn handle_interrupt(_phydev: &mut Device) -> IrqReturn {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Clears up any memory if needed.
     fn remove(_phydev: &mut Device) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Returns true if this is a suitable driver for the given phydev.
     ///
     /// If `NULL`, matching is based on `phy_id` and `phy_id_mask`.
     fn match_phy_device(_phydev: &Device) -> bool {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Some devices (e.g. qnap TS-119P II) require PHY register changes to enable Wake on LAN,
     /// so `set_wol` is provided to be called in the ethernet driver's `set_wol` function.
     fn set_wol(_dev: &mut Device, _wol: &mut WolInfo) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// See `set_wol`, but for checking whether Wake on LAN is enabled.
     fn get_wol(_dev: &mut Device, _wol: &mut WolInfo) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called to inform a PHY device driver when the core is about to change the link state.
@@ -2438,7 +2438,7 @@ pub trait Driver {
     /// when the link state changes. Drivers are by no means allowed to mess with the PHY
     /// device structure in their implementations.
     fn link_change_notify(_dev: &mut Device) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// PHY specific driver override for reading a MMD register.
@@ -2448,7 +2448,7 @@ pub trait Driver {
     /// Clause 45 PHYs or an indirect read for Clause 22 PHYs. devnum is the MMD device number
     /// within the PHY device, regnum is the register within the selected MMD device.
     fn read_mmd(_dev: &mut MdioBusGuard<'_>, _devnum: u8, _regnum: u16) -> Result<u16> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// PHY specific driver override for writing a MMD register.
@@ -2459,42 +2459,42 @@ pub trait Driver {
     /// number within the PHY device, regnum is the register within the selected MMD device.
     /// val is the value to be written.
     fn write_mmd(_dev: &mut MdioBusGuard<'_>, _devnum: u8, _regnum: u16, _val: u16) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Return the current PHY register page number.
     fn read_page(_dev: &mut MdioBusGuard<'_>) -> Result<u16> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set the current PHY register page number.
     fn write_page(_dev: &mut MdioBusGuard<'_>, _page: i32) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Get the size and type of the eeprom contained within a plug-in module.
     fn module_info(_dev: &mut Device, _modinfo: &mut ModuleInfo) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Start a cable test.
     fn cable_test_start(_dev: &mut Device) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Start a raw TDR cable test.
     fn cable_test_tdr_start(_dev: &mut Device, _config: &TdrConfig) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Once per second, or on interrupt, request the status of the test.
     fn cable_test_get_status(_dev: &mut Device, _finished: &mut bool) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `get_phy_stats` callback.
     fn get_phy_stats(_dev: &mut Device, _eth_stats: &mut EthPhyStats, _stats: &mut PhyStats) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Retrieve link statistics.
@@ -2504,42 +2504,42 @@ pub trait Driver {
     /// corresponding to supported statistics. Unmodified members will remain set to
     /// `ETHTOOL_STAT_NOT_SET` and will not be returned to userspace.
     fn get_link_stats(_dev: &mut Device, _link_stats: &mut LinkExtStats) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Number of statistic counters.
     fn get_sset_count(_dev: &mut Device) -> Result<u32> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set the loopback mood of the PHY.
     fn set_loopback(_dev: &mut Device, _enable: bool) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Get the signal quality indication.
     fn get_sqi(_dev: &mut Device) -> Result<u32> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Get the maximum signal quality indication.
     fn get_sqi_max(_dev: &mut Device) -> Result<u32> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `get_plca_cfg` callback.
     fn get_plca_cfg(_dev: &mut Device, _plca_cfg: &mut PlcaConfig) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set the PLCA configuration.
     fn set_plca_cfg(_dev: &mut Device, _plca_cfg: &PlcaConfig) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Return the current PLCA status info.
     fn get_plca_status(_dev: &mut Device, _plca_st: &mut PlcaStatus) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set a PHY LED brightness.
@@ -2547,7 +2547,7 @@ pub trait Driver {
     /// Index indicates which of the PHYs led should be set. Value follows the standard LED
     /// class meaning, e.g. `LED_OFF`, `LED_HALF`, `LED_FULL`.
     fn led_brightness_set(_dev: &mut Device, _index: u8, _value: u32) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set a PHY LED blinking.
@@ -2562,19 +2562,19 @@ pub trait Driver {
         _delay_on: &mut usize,
         _delay_off: &mut usize,
     ) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Can the HW support the given rules.
     ///
     /// Returns `Ok(())` if yes, `EOPNOTSUPP` if not, or another error.
     fn led_hw_is_supported(_dev: &mut Device, _index: u8, _rules: usize) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set the HW to control the LED.
     fn led_hw_control_set(_dev: &mut Device, _index: u8, _rules: usize) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Get how the HW is controlling the LED.
@@ -2582,7 +2582,7 @@ pub trait Driver {
     /// Set `*rules` to how the HW is currently blinking. Returns an error if the current
     /// blinking cannot be represented in rules, or some other error happens.
     fn led_hw_control_get(_dev: &mut Device, _index: u8, _rules: &mut usize) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Set the LED polarity modes.
@@ -2590,7 +2590,7 @@ pub trait Driver {
     /// Configure LED with all the required polarity modes in `modes` to make it correctly turn
     /// ON or OFF.
     fn led_polarity_set(_dev: &mut Device, _index: i32, _modes: usize) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
 
@@ -2621,7 +2621,11 @@ impl Registration {
         // SAFETY: The type invariants of `DriverVTable` ensure every entry is a valid
         // `phy_driver`; `drivers` is pinned and `'static`, so it outlives the registration.
         to_result(unsafe {
-            bindings::phy_drivers_register(drivers[0].0.get(), drivers.len().try_into()?, module.0)
+            bindings::phy_drivers_register(
+                drivers[0].0.get(),
+                drivers.len().try_into()?,
+                module.as_ptr(),
+            )
         })?;
         // INVARIANT: `drivers` was registered above.
         Ok(Registration { drivers })

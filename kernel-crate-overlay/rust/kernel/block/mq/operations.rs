@@ -345,7 +345,7 @@ pub trait Operations: Sized {
     /// In case of errors that make us stop issuing further requests, this hook serves the
     /// purpose of kicking the hardware (which the last request otherwise would have done).
     fn commit_rqs() {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Reserve budget before queue request, once .queue_rq is run, it is driver's
@@ -353,52 +353,52 @@ pub trait Operations: Sized {
     ///
     /// Also we have to handle failure case of .get_budget for avoiding I/O deadlock.
     fn get_budget(_queue: Option<&Self>) -> i32 {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Release the reserved budget.
     fn put_budget(_queue: Option<&Self>, _budget_token: i32) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Store rq's budget token.
     fn set_rq_budget_token(_rq: &Request<Self>, _budget_token: i32) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Retrieve rq's budget token.
     fn get_rq_budget_token(_rq: &Request<Self>) -> i32 {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called on request timeout.
     fn timeout(_rq: &Request<Self>) -> TimerReturn {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called to poll for completion of a specific tag.
     fn poll() -> bool {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Mark the request as complete.
     fn complete(_rq: ARef<Request<Self>>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Called when the block layer side of a hardware queue has been set up, allowing the
     /// driver to allocate/init matching structures.
     fn init_hctx(_queue: Option<&Self>, _hw_queue_index: u32) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Like `init_hctx`, but for exit/teardown.
     fn exit_hctx(_queue: Option<&Self>, _hw_queue_index: u32) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Used by the debugfs implementation to show driver-specific information about a request.
     fn show_rq(_m: &mut SeqFile, _rq: &Request<Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }

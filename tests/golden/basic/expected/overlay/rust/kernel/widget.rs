@@ -400,17 +400,17 @@ pub trait Ops {
 
     /// Called to start the widget.
     fn start(_w: &mut Widget) -> Result {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Reads a value.
     fn get(_w: &mut WidgetGuard<'_>, _idx: i32) -> Result<u16> {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Implements the `stop` callback.
     fn stop(_w: &mut Widget) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
 
@@ -441,7 +441,11 @@ impl Registration {
         // SAFETY: The type invariants of `OpsVTable` ensure every entry is a valid
         // `widget_ops`; `drivers` is pinned and `'static`, so it outlives the registration.
         to_result(unsafe {
-            bindings::widget_ops_register(drivers[0].0.get(), drivers.len().try_into()?, module.0)
+            bindings::widget_ops_register(
+                drivers[0].0.get(),
+                drivers.len().try_into()?,
+                module.as_ptr(),
+            )
         })?;
         // INVARIANT: `drivers` was registered above.
         Ok(Registration { drivers })

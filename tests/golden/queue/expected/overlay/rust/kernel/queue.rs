@@ -193,16 +193,16 @@ pub trait Ops: Sized {
 
     /// Kick the hardware.
     fn commit(_hw_index: u32) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// A request timed out.
     fn timeout(_rq: &QueueReq<Self>) -> Timer {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// Describe a request.
     fn show(_rq: &QueueReq<Self>) {
-        kernel::build_error(VTABLE_DEFAULT_ERROR)
+        kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
