@@ -10,8 +10,8 @@
 //! [`Register`] trait.
 
 use super::Device;
-use crate::prelude::build_assert;
 use crate::error::*;
+use crate::prelude::build_assert;
 use crate::uapi;
 
 mod private {
