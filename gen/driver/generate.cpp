@@ -336,13 +336,17 @@ void add_program(std::map<std::string, std::string>& in, const std::string& prog
   if (stdfs::is_regular_file(first)) in[abs_path(first)] = hash_file(abs_path(first));
 }
 
-// When this process's generate started, in nanoseconds since the epoch.
-long long run_started_ns() {
-  static const long long t = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
-  return t;
+// When the current generate_many started, in nanoseconds since the epoch:
+// files modified after (less a second) are too recent to stamp. Set by each
+// run, not once per process: a process that generates again (the unit tests,
+// a library user) would otherwise never stamp what it wrote after its first run.
+long long run_started = 0;
+void start_run() {
+  run_started = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
 }
+long long run_started_ns() { return run_started; }
 
 std::string cache_text(const GenerateOptions& o, const Job& j, const model::CModel& cm, const GenerateReport& rep,
                  const std::map<std::string, std::string>& written, FileMemo& memo) {
@@ -432,7 +436,7 @@ std::string run_bindgen_once(const GenerateOptions& o, const Tree& tree, const s
 // The pipeline for several specs: spec -> tree -> (cache) -> one shared parse,
 // then for each spec: passes -> emit -> check -> write -> lock (generate_spec).
 std::vector<GenerateReport> generate_many(const GenerateOptions& o, const std::vector<std::string>& spec_paths) {
-  run_started_ns();
+  start_run();
   // 1. The kernel tree: its own flags, and its version, which picks the
   // specs' version-conditional items.
   Tree tree;
