@@ -434,7 +434,7 @@ std::string series_of(const std::string& v) {
 // Sections in version order; unreadable versions last, by name.
 bool version_less(const std::string& a, const std::string& b) {
   auto ka = spec::KernelVersion::parse(a), kb = spec::KernelVersion::parse(b);
-  if (ka && kb) return std::tie(ka->major, ka->minor, ka->patch) < std::tie(kb->major, kb->minor, kb->patch);
+  if (ka && kb) return std::tie(ka->major, ka->minor, ka->patch) < std::tie(kb->major, kb->minor, kb->patch);  // a total order
   if (ka || kb) return ka.has_value();
   return a < b;
 }
@@ -462,9 +462,15 @@ const Lock* LockFile::for_version(const std::string& v) const {
     auto lk = spec::KernelVersion::parse(l.linux_version);
     if (!lk) continue;
     if (lk->same_series(*k)) return &l;
-    if (std::tie(lk->major, lk->minor) < std::tie(k->major, k->minor)) best = &l;  // ascending: the newest older
+    if (lk->compare(spec::KernelVersion{k->major, k->minor}) < 0) best = &l;  // ascending: the newest older
   }
   return best ? best : &versions.front();
+}
+
+const Lock* LockFile::for_series(const std::string& series) const {
+  for (const auto& l : versions)
+    if (series_of(l.linux_version) == series) return &l;
+  return nullptr;
 }
 
 std::string render(const LockFile& f, const std::string& spec_display) {

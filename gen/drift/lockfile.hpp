@@ -95,6 +95,8 @@ struct LockFile {
   // else the newest older one, else the oldest; nullptr if there is none.
   // An unreadable `v` gets the newest.
   const Lock* for_version(const std::string& v) const;
+  // The section of series `series` ("6.12"), or nullptr.
+  const Lock* for_series(const std::string& series) const;
 };
 
 // The file's text; `spec_display` is how the header comment names the spec.

@@ -44,17 +44,15 @@ std::string KernelVersion::str() const {
 
 std::string KernelVersion::series() const { return std::to_string(major) + "." + std::to_string(minor); }
 
+int KernelVersion::compare(const KernelVersion& o) const {
+  if (std::tie(major, minor) != std::tie(o.major, o.minor)) return std::tie(major, minor) < std::tie(o.major, o.minor) ? -1 : 1;
+  if (o.patch < 0) return 0;
+  int p = patch < 0 ? 0 : patch;
+  return p < o.patch ? -1 : p > o.patch ? 1 : 0;
+}
+
 bool VersionBound::admits(const KernelVersion& x) const {
-  // -1, 0, 1 as x compares with the bound, to the bound's precision.
-  int c;
-  if (std::tie(x.major, x.minor) != std::tie(v.major, v.minor))
-    c = std::tie(x.major, x.minor) < std::tie(v.major, v.minor) ? -1 : 1;
-  else if (v.patch < 0)
-    c = 0;
-  else {
-    int xp = x.patch < 0 ? 0 : x.patch;
-    c = xp < v.patch ? -1 : xp > v.patch ? 1 : 0;
-  }
+  int c = x.compare(v);
   switch (op) {
     case Op::Lt: return c < 0;
     case Op::Le: return c <= 0;

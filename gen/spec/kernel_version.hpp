@@ -1,6 +1,6 @@
 // Kernel versions, and the version ranges a spec item is conditioned on
 // (`kernel: ">= 7.3"`): one spec serves several kernels, and kgen picks the
-// items of the configured tree's version (spec/select.hpp).
+// items of the configured tree's version (spec::load_string).
 #pragma once
 #include <optional>
 #include <string>
@@ -19,6 +19,9 @@ struct KernelVersion {
   std::string str() const;      // "6.12.117" or "7.3"
   std::string series() const;   // "6.12"
   bool same_series(const KernelVersion& o) const { return major == o.major && minor == o.minor; }
+  // -1, 0 or 1 as this version compares with `o`, to `o`'s precision: the
+  // patch level counts only when `o` has one (a missing one here is 0).
+  int compare(const KernelVersion& o) const;
 };
 
 // A comparison of a version with a bound. A bound without a patch level

@@ -1138,7 +1138,7 @@ class Selector {
  public:
   Selector(yaml::Doc& doc, const std::optional<KernelVersion>& v, const std::string& text, const std::string& path,
            Diagnostics& d)
-      : doc_(doc), v_(v), lines_(text::split_lines(text)), path_(path), d_(d) {}
+      : doc_(doc), v_(v), text_(text), path_(path), d_(d) {}
 
   void run() {
     if (doc_.nodes.empty()) return;
@@ -1161,6 +1161,7 @@ class Selector {
   // too), without blank and comment lines; counted once however many
   // conditions they hold.
   void count_lines(uint32_t idx, uint32_t first, size_t depth) {
+    if (lines_.empty()) lines_ = text::split_lines(text_);  // only a spec with conditions pays for it
     uint32_t last = last_index(idx, depth);
     size_t end = doc_.nodes[last].line;
     if (last + 1 < doc_.nodes.size()) {
@@ -1261,6 +1262,7 @@ class Selector {
 
   yaml::Doc& doc_;
   const std::optional<KernelVersion>& v_;
+  const std::string& text_;
   std::vector<std::string> lines_;
   std::set<size_t> counted_;
   const std::string& path_;
