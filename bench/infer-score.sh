@@ -34,9 +34,7 @@ for arg in "$@"; do
     esac
 done
 if ((${#specs[@]} == 0)); then
-    for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=("$spec")
-    done
+    while read -r spec; do specs+=("$spec"); done < <(spec_files)
 fi
 for spec in "${specs[@]}"; do
     [[ -f $spec ]] || die "no such spec: $spec"

@@ -37,13 +37,12 @@ rm -rf -- "$work"
 mkdir -p "$work"
 
 specs=() headers=()
-for spec in header-specs/*.yaml; do
-    [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
+while read -r spec; do
     specs+=(--spec "$spec")
     while read -r h; do
         [[ -n $h && " ${headers[*]} " != *" $h "* ]] && headers+=("$h")
     done < <(spec_list headers "$spec")
-done
+done < <(spec_files)
 ((${#specs[@]} > 0)) || die "no specs in header-specs/"
 printf '#include <%s>\n' "${headers[@]}" >"$work/bench_input.h"
 

@@ -187,6 +187,15 @@ tree_lock() {
     fi
 }
 
+# spec_files: the committed specs, one a line (every header-specs/*.yaml
+# but TEMPLATE.yaml, the commented starting point for a new one).
+spec_files() {
+    local spec
+    for spec in header-specs/*.yaml; do
+        [[ $(basename "$spec") == TEMPLATE.yaml ]] || printf '%s\n' "$spec"
+    done
+}
+
 # spec_list KEY SPEC: the entries of the top-level list KEY of SPEC, one a
 # line, written inline (KEY: [a, b]) or as a block ("  - a" lines).
 spec_list() {

@@ -36,9 +36,7 @@ build_kgen() {
 # One invocation for every spec: specs that share headers share the parse.
 generate_all() {
     local tree=$1 spec specs=()
-    for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
-    done
+    while read -r spec; do specs+=(--spec "$spec"); done < <(spec_files)
     build/kgen generate "${specs[@]}" --kernel "$tree" \
         --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt"
 }

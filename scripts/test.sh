@@ -73,9 +73,7 @@ unit_tests() {
 regenerate() {
     local tree spec specs=() out n
     tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure) || return 1
-    for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
-    done
+    while read -r spec; do specs+=(--spec "$spec"); done < <(spec_files)
     # A real regeneration (--no-cache), all specs in one invocation (one shared parse).
     out=$(build/kgen generate "${specs[@]}" --no-cache --kernel "$tree" \
         --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt") || return 1
@@ -97,9 +95,7 @@ regenerate() {
 regenerate_73() {
     local tree spec specs=() out dir
     tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --kernel 7.3 --stage configure) || return 1
-    for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
-    done
+    while read -r spec; do specs+=(--spec "$spec"); done < <(spec_files)
     dir=$KGEN_CACHE/gen-7.3
     mkdir -p "$dir"
     out=$(build/kgen generate "${specs[@]}" --no-cache --kernel "$tree" --out "$dir/out" \
@@ -112,9 +108,8 @@ regenerate_73() {
             return 1
         }
     fi
-    for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] && continue
-        out=$(build/kgen check --kernel "$tree" --spec "$spec" 2>&1) || {
+    while read -r spec; do
+        out=$(build/kgen check --kernel "$tree" --spec "$spec" 2>&1 </dev/null) || {
             printf '%s\n' "$out" >&2
             log "kgen check $spec against 7.3 failed"
             return 1
@@ -124,16 +119,14 @@ regenerate_73() {
             log "kgen check $spec against 7.3 reports drift"
             return 1
         }
-    done
+    done < <(spec_files)
 }
 
 # A no-op generate (nothing changed since `regenerate`) parses nothing.
 noop_regenerate() {
     local tree spec specs=() out start ms
     tree=$("$KGEN_SCRIPTS/kernel-tree.sh" --stage configure) || return 1
-    for spec in header-specs/*.yaml; do
-        [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
-    done
+    while read -r spec; do specs+=(--spec "$spec"); done < <(spec_files)
     build/kgen generate "${specs[@]}" --kernel "$tree" --bindgen "$KGEN_SCRIPTS/tools/bindgen" \
         --rustfmt "$KGEN_SCRIPTS/tools/rustfmt" >/dev/null || return 1 # fills the cache
     start=$(date +%s%N)

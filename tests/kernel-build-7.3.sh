@@ -27,9 +27,7 @@ kmake() { "$KGEN_SCRIPTS/in-root.sh" "$root" --cwd "$tree" "${KGEN_KMAKE[@]}" "$
 # 1. Generate every spec for 7.3 (one run: specs share headers), outside the checkout.
 work=$KGEN_CACHE/gen-7.3
 specs=()
-for spec in header-specs/*.yaml; do
-    [[ $(basename "$spec") == TEMPLATE.yaml ]] || specs+=(--spec "$spec")
-done
+while read -r spec; do specs+=(--spec "$spec"); done < <(spec_files)
 build/kgen generate "${specs[@]}" --no-lock --kernel "$tree" --out "$work/out" --overlay "$work/overlay" \
     --bindgen "$KGEN_SCRIPTS/tools/bindgen" --rustfmt "$KGEN_SCRIPTS/tools/rustfmt" >/dev/null
 
