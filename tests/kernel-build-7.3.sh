@@ -16,6 +16,9 @@ cd "$KGEN_REPO"
 # Spec -> upstream 7.3 drivers that use its module.
 BUILT=(net-phy)
 declare -A DRIVERS=([net-phy]="drivers/net/phy/ax88796b_rust drivers/net/phy/qt2025")
+# Spec -> the table type modpost reads from its drivers' device tables
+# (`__mod_device_table__<n>__kmod_<module>__<type>__<name>` on 7.3).
+declare -A TABLE_TYPE=([net-phy]=mdio)
 
 root=$("$KGEN_SCRIPTS/toolchain-root.sh")
 # shellcheck disable=SC2046 # PACKAGE VERSION [SUITE], one word each
@@ -37,6 +40,7 @@ safe_rm "$built"
 mkdir -p "$built"
 generated=()
 objects=()
+tables=()
 for s in "${BUILT[@]}"; do
     cp "$work/overlay/$s.manifest" "$built/"
     while read -r path; do
@@ -47,6 +51,7 @@ for s in "${BUILT[@]}"; do
     for d in ${DRIVERS[$s]}; do
         cmp -s "$src/$d.rs" "$tree/$d.rs" || die "$d.rs differs from the pristine 7.3 source"
         objects+=("$d.o")
+        [[ -z ${TABLE_TYPE[$s]:-} ]] || tables+=("$d.o:${TABLE_TYPE[$s]}")
     done
 done
 
@@ -66,6 +71,13 @@ if ! kmake -j"$(nproc)" rust/ "${objects[@]}" >"$tmp/build.log" 2>&1; then
 fi
 for o in "${objects[@]}"; do
     [[ -f $tree/$o ]] || die "$o was not built"
+done
+# A device table modpost reads: without it the module builds but gets no
+# aliases, and nothing loads it for its devices.
+for t in "${tables[@]}"; do
+    o=${t%:*} type=${t##*:}
+    nm "$tree/$o" | grep -qE " __mod_device_table__[0-9]+__kmod_[a-z0-9_]+__${type}__" ||
+        die "$o has no $type device table in 7.3's modpost format (__mod_device_table__*__${type}__*)"
 done
 pattern=$(printf '%s\n' "${generated[@]}" | paste -sd'|')
 if grep -E -A4 '^(warning|error)' "$tmp/build.log" | grep -qE -- "--> ($pattern)"; then

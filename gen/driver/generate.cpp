@@ -47,7 +47,8 @@ std::string GenerateReport::text() const {
        std::to_string(unsafe_blocks) + "\n";
   if (kernel_conditions)
     s += "version-conditional spec items: " + std::to_string(kernel_conditions) + " (" +
-         std::to_string(kernel_condition_lines) + " lines), read for Linux " + kernel_version + "\n";
+         std::to_string(kernel_condition_lines) + (kernel_condition_lines == 1 ? " line" : " lines") +
+         "), read for Linux " + kernel_version + "\n";
   return s;
 }
 

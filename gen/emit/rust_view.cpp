@@ -719,6 +719,7 @@ class View {
       getters << x;
     }
     d.set("getters", getters);
+    d.set("raw_device_id", di.raw_device_id);
     if (!di.driver_const.empty() && di.info.empty()) {
       mu::data x;
       x.set("trait", di.driver_trait);
@@ -755,6 +756,13 @@ class View {
     d.set("mod_path", m.mod_path);
     d.set("id_c_tag", m.id_c_tag);
     d.set("id_zero_fields", str_list(m.id_zero_fields));
+    if (m.table_macro.empty()) {
+      d.set("table_macro", false);
+    } else {
+      d.set("table_macro", m.table_macro);
+      d.set("table_type", m.table_type);
+      d.set("id_rust", m.id_rust);
+    }
     d.set("single", m.single);
     return d;
   }

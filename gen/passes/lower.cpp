@@ -1040,6 +1040,17 @@ class Lowerer {
       x.mod_path = crate_path(s_.rust_path);
       x.id_c_tag = s_.device_id ? text::split(s_.device_id->c, ' ').back() : "";
       if (p_.device_id) x.id_zero_fields = p_.device_id->zero_fields;
+      if (!m->table_macro.empty()) {
+        if (!p_.device_id)
+          d_.error(m->loc, "module_macro 'device_table_macro' needs a 'device_id': the table holds ids of that type",
+                   "add the spec's device_id, or leave the module without a device table");
+        else {
+          x.table_macro = m->table_macro;
+          x.table_type = m->table_type;
+          x.id_rust = p_.device_id->rust;
+          p_.device_id->raw_device_id = true;
+        }
+      }
       p_.module_macro = x;
     }
   }

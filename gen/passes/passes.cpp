@@ -853,7 +853,12 @@ std::string Plan::dump() const {
   }
   if (module_macro)
     o << "module_macro " << module_macro->name << "! registers [" << module_macro->vtable << "] with "
-      << module_macro->registration << ", table " << module_macro->device_table << "\n";
+      << module_macro->registration << ", table "
+      << (module_macro->table_macro.empty()
+              ? module_macro->device_table
+              : module_macro->table_macro + "!(\"" + module_macro->table_type + "\", " + module_macro->id_rust + ")")
+      << "\n";
+  if (device_id && device_id->raw_device_id) o << "  " << device_id->rust << ": device_id::RawDeviceId\n";
   for (const auto* h : helpers) o << "helper rust_helper_" << h->name << "\n";
   for (const auto& i : ignored) o << "ignored " << i.what << ": " << i.reason << "\n";
   return o.str();

@@ -241,12 +241,18 @@ struct PlannedDeviceId {
   // `mod_path` is the module's path under `$crate::` (`pci`).
   std::string info, table_macro, modpost, info_type, mod_path;
   std::vector<std::string> zero_fields;  // every field of the C struct, zeroed in the table's end
+  // The id type implements the kernel crate's `device_id::RawDeviceId`
+  // (its tables are declared by the crate's `module_device_table!`).
+  bool raw_device_id = false;
 };
 
 // The module macro: a module that registers drivers and exports a device table.
 struct PlannedModuleMacro {
   bool single = false;  // module_pci_driver!'s shape: one driver type, named by the module
   std::string name, device_table, trait, vtable, create, registration, mod_path, id_c_tag;
+  // The table declared through the kernel crate's macro instead of a static
+  // named `device_table`: the macro, its table type, and the id type.
+  std::string table_macro, table_type, id_rust;
   std::vector<std::string> id_zero_fields;  // every field of the id struct, zeroed in the sentinel
 };
 

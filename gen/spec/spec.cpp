@@ -1112,10 +1112,23 @@ class Loader {
       Obj mo(*this, m, "module_macro");
       if (mo.ok()) {
         Location nml = mo.loc(), tl = mo.loc();
-        s.module_macro = ModuleMacro{mo.str("name", true, "", &nml), mo.str("device_table", false, "", &tl), mo.str("doc"), mo.loc()};
+        s.module_macro = ModuleMacro{mo.str("name", true, "", &nml), mo.str("device_table", false, "", &tl), "", "", mo.str("doc"), mo.loc()};
         if (mo.get("name") && mo.get("name")->kind == Kind::Scalar) rust_ident(s.module_macro->name, nml, "the macro name");
         if (mo.get("device_table") && mo.get("device_table")->kind == Kind::Scalar)
           c_ident(s.module_macro->device_table, tl, "the device table symbol");
+        if (const Node* dm = mo.get("device_table_macro")) {
+          Obj dmo(*this, dm, "module_macro 'device_table_macro'");
+          Location ml = dmo.loc(), yl = dmo.loc();
+          s.module_macro->table_macro = dmo.str("macro", true, "", &ml);
+          s.module_macro->table_type = dmo.str("type", true, "", &yl);
+          if (dmo.is_str("macro")) rust_ident(s.module_macro->table_macro, ml, "the macro name");
+          if (dmo.is_str("type")) c_ident(s.module_macro->table_type, yl, "the table type (the bus modpost knows)");
+          if (!s.module_macro->device_table.empty())
+            d_.error(at(mo.key_node("device_table_macro")),
+                     "module_macro has both 'device_table' and 'device_table_macro'",
+                     "name the symbol modpost reads (device_table) or the macro that declares it "
+                     "(device_table_macro), not both; with `kernel:` ranges, one per kernel");
+        }
       }
     }
     return s;

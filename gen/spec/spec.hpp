@@ -304,6 +304,11 @@ struct Registration {
 struct ModuleMacro {
   std::string name;
   std::string device_table;  // symbol name of the device table, for modpost
+  // Or the kernel crate's macro that declares it (`module_device_table`,
+  // 7.3: modpost reads `__mod_device_table__..._kmod_<module>__<type>__...`),
+  // and the table type it is given ("mdio"); the id type then implements
+  // `kernel::device_id::RawDeviceId`.
+  std::string table_macro, table_type;
   std::string doc;
   Location loc;
 };

@@ -460,6 +460,82 @@ TEST_CASE("a bus driver: per-device data, a device table with info, one registra
   CHECK(load_error.find("'shape' must be 'array' or 'single'") != std::string::npos);
 }
 
+TEST_CASE("a module macro's device table: a static modpost reads, or the kernel crate's macro", "[passes][render]") {
+  Fixture f(
+      "struct module;\n"
+      "struct pdev { int id; };\n"
+      "struct pid { unsigned int id; unsigned int mask; };\n"
+      "struct pdrv { const char *name; int (*probe)(struct pdev *d); };\n"
+      "int pdrvs_register(struct pdrv *drvs, int n, struct module *owner);\n"
+      "void pdrvs_unregister(struct pdrv *drvs, int n);\n");
+  // One spec for two kernels: 6.12's modpost reads a static by its name, 7.3's the
+  // symbols that 7.3's `module_device_table!` gives.
+  const std::string spec =
+      "types:\n  - {rust: Dev, c: struct pdev}\n"
+      "ops:\n  - c: struct pdrv\n    trait: Driver\n    vtable: V\n    create: c\n    guarantee: g\n"
+      "    consts: [{rust: ID, type: Id}]\n"
+      "    init: {name: \"null\"}\n"
+      "    callbacks: {probe: {}}\n"
+      "device_id:\n  rust: Id\n  c: struct pid\n  driver_const: ID\n"
+      "  constructors: [{name: new, params: {id: u32}, fields: {id: id, mask: \"!0\"}}]\n"
+      "registration:\n  rust: Registration\n"
+      "  register: {c: pdrvs_register, args: [vtables, count, module]}\n"
+      "  unregister: {c: pdrvs_unregister, args: [vtables, count]}\n"
+      "module_macro:\n  name: module_p_driver\n"
+      "  device_table: {kernel: {\"< 7.3\": __mod_p__pid_device_table}}\n"
+      "  device_table_macro: {kernel: \">= 7.3\", macro: module_device_table, type: pbus}\n";
+  auto old_spec = spec::load_string(std::string(kSpecHead) + spec, "t.yaml", spec::KernelVersion{6, 12, 117});
+  auto old_plan = f.plan(old_spec);
+  std::string d = old_plan.dump();
+  INFO(d);
+  CHECK(d.find("module_macro module_p_driver! registers [V] with Registration, table __mod_p__pid_device_table\n") !=
+        std::string::npos);
+  CHECK(d.find("device_id::RawDeviceId") == std::string::npos);
+  std::string rs = emit::render_rust_files(old_plan, {"v", "header-specs/t.yaml", "k"}).at("rust/kernel/t.rs");
+  CHECK(rs.find("static __mod_p__pid_device_table: [$crate::bindings::pid;") != std::string::npos);
+  CHECK(rs.find("RawDeviceId") == std::string::npos);
+  CHECK(rs.find("#[repr(transparent)]\n#[derive(Clone, Copy)]\n#[doc(alias = \"pid\")]\npub struct Id(bindings::pid);") !=
+        std::string::npos);
+
+  auto new_spec = spec::load_string(std::string(kSpecHead) + spec, "t.yaml", spec::KernelVersion{7, 3, 4});
+  auto new_plan = f.plan(new_spec);
+  d = new_plan.dump();
+  CHECK(d.find("table module_device_table!(\"pbus\", Id)\n") != std::string::npos);
+  CHECK(d.find("  Id: device_id::RawDeviceId\n") != std::string::npos);
+  rs = emit::render_rust_files(new_plan, {"v", "header-specs/t.yaml", "k"}).at("rust/kernel/t.rs");
+  INFO(rs);
+  CHECK(rs.find("unsafe impl crate::device_id::RawDeviceId for Id {\n    type RawType = bindings::pid;\n}") !=
+        std::string::npos);
+  CHECK(rs.find("$crate::module_device_table!(\n            \"pbus\", $crate::t::Id,\n            TABLE, @none,") !=
+        std::string::npos);
+  CHECK(rs.find("__mod_p__pid_device_table") == std::string::npos);
+
+  // Both at once is a mistake; the macro without an id type is another.
+  std::string both = spec;
+  const std::string cond = "{kernel: \">= 7.3\", ";
+  both.replace(both.find(cond), cond.size(), "{");
+  std::string load_error;
+  try {
+    spec::load_string(std::string(kSpecHead) + both, "t.yaml", spec::KernelVersion{6, 12, 117});
+  } catch (const Error& e) {
+    load_error = e.what();
+  }
+  INFO(load_error);
+  CHECK(load_error.find("t.yaml:29:3: error: module_macro has both 'device_table' and 'device_table_macro'") !=
+        std::string::npos);
+  std::string no_id = spec;
+  no_id.erase(no_id.find("device_id:"), no_id.find("registration:") - no_id.find("device_id:"));
+  no_id.replace(no_id.find("    consts: [{rust: ID, type: Id}]\n"), 35, "");
+  auto no_id_spec = spec::load_string(std::string(kSpecHead) + no_id, "t.yaml", spec::KernelVersion{7, 3, 4});
+  std::string plan_error;
+  try {
+    f.plan(no_id_spec);
+  } catch (const Error& e) {
+    plan_error = e.what();
+  }
+  CHECK(plan_error.find("module_macro 'device_table_macro' needs a 'device_id'") != std::string::npos);
+}
+
 TEST_CASE("out values, errno functions and renamed arguments are planned, and misuse is reported",
           "[passes][lower]") {
   Fixture f(

@@ -1131,6 +1131,7 @@ impl<T: Driver> Drop for Registration<T> {
 }
 
 /// An entry of a PCI device table, which matches devices by their IDs or their class.
+#[repr(transparent)]
 #[derive(Clone, Copy)]
 #[doc(alias = "pci_device_id")]
 pub struct DeviceId(bindings::pci_device_id);

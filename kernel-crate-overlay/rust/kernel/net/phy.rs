@@ -2643,6 +2643,7 @@ impl Drop for Registration {
 }
 
 /// An identifier for PHY devices on an MDIO/MII bus, with the mask of the bits that must match.
+#[repr(transparent)]
 #[derive(Clone, Copy)]
 #[doc(alias = "mdio_device_id")]
 pub struct DeviceId(bindings::mdio_device_id);
